@@ -1,0 +1,19 @@
+/**
+ * @anchorsync/core: sign, verify, sync and keep federated Ed25519 trust
+ * anchors. Runtime-free: no WebCrypto, no Node built-ins.
+ */
+export * from './errors.ts';
+export * from './types.ts';
+export * from './limits.ts';
+export { bytesToB64u, b64uToBytes, utf8 } from './encoding.ts';
+export { parseTimestamp, formatTimestamp, systemClock, type Clock } from './time.ts';
+export { canonicalJson, packSigningBytes, packHash } from './canonical.ts';
+export * from './ed25519.ts';
+export * from './validate.ts';
+export { keys as storageKeys, type StorageDriver, type JsonValue } from './storage.ts';
+export * from './anchor-registry.ts';
+export * from './signer-registry.ts';
+export * from './trust-registry.ts';
+export * from './pack-sign.ts';
+export * from './pack-verify.ts';
+export * from './audit.ts';
