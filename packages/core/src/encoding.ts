@@ -75,7 +75,7 @@ export function b64uToBytes(text: string): Uint8Array | undefined {
   return out;
 }
 
-let encoder: TextEncoder | undefined;
+let encoder: { encode(input?: string): Uint8Array } | undefined;
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {

@@ -112,10 +112,15 @@ export interface SyncPlan {
 
 /** Per-anchor counts of one apply or one sync. */
 export interface ApplyCounts {
+  /** Kids seen for the first time. */
   added: number;
+  /** Known kids whose record changed (each is also counted in `retired` or `revoked`). */
   updated: number;
+  /** Known kids that moved ACTIVE -> RETIRED. */
   retired: number;
+  /** Known kids that moved to REVOKED. */
   revoked: number;
+  /** Records that repeated what was stored. */
   unchanged: number;
 }
 

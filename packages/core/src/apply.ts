@@ -1,0 +1,215 @@
+/**
+ * Applying a pack from a peer: every acceptance rule of DESIGN.md, in order,
+ * and only then the writes. A rejected pack leaves anchors and sync state
+ * exactly as they were; equivocation evidence goes under its own key.
+ */
+import { getAnchors, getSyncState } from './anchor-registry.ts';
+import { emitAudit, type AuditSink } from './audit.ts';
+import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
+import { hashB64u } from './hash.ts';
+import { CLOCK_SKEW_TOLERANCE_MS } from './limits.ts';
+import { mergeAnchors } from './merge.ts';
+import { storePack } from './pack-log.ts';
+import { verifyAnchorPack } from './pack-verify.ts';
+import { peerLockName, processLock, type LockFn } from './peer-lock.ts';
+import { checkCrossOrgPolicy, type CrossOrgPolicy } from './policy.ts';
+import { guarded, keys, type JsonValue, type StorageDriver } from './storage.ts';
+import { formatTimestamp, parseTimestamp, systemClock, type Clock } from './time.ts';
+import { trustedKeysFor } from './trust.ts';
+import type { AnchorPack, ApplyCounts, PeerRef, SyncState } from './types.ts';
+import { validatePack, type PackLimits } from './validate.ts';
+
+/** What every apply, sync and publish needs. */
+export interface EngineContext {
+  storage: StorageDriver;
+  policy?: CrossOrgPolicy;
+  audit?: AuditSink;
+  clock?: Clock;
+  /** Overrides `policy.threshold`. */
+  threshold?: number;
+  /** This organisation's id: its own packs are also trusted when its local signers signed them. */
+  localOrgId?: string;
+  /** Cross-context lock (e.g. Web Locks); default in-process. */
+  lock?: LockFn;
+  limits?: PackLimits;
+}
+
+export interface ApplyOptions {
+  /** Refuse a pack that is not for this peer. */
+  expect?: PeerRef;
+  /** Also keep the pack in the local pack log (relays serve it on). */
+  keepPack?: boolean;
+}
+
+export interface ApplyOutcome {
+  status: 'applied' | 'unchanged';
+  ns: string;
+  orgId: string;
+  seq: number;
+  hash: string;
+  counts: ApplyCounts;
+  warnings: string[];
+}
+
+const NO_CHANGE: ApplyCounts = { added: 0, updated: 0, retired: 0, revoked: 0, unchanged: 0 };
+
+/**
+ * Verifies an untrusted pack against every acceptance rule and stores it.
+ *
+ * @throws {AnchorSyncError} with the code of the first rule that failed;
+ * an `FED_ANCHOR_SYNC_REJECT` audit event is emitted first.
+ * @example
+ * ```ts
+ * const outcome = await applyAnchorPack({ storage, policy, audit }, JSON.parse(body))
+ * console.log(outcome.counts.revoked)
+ * ```
+ */
+export async function applyAnchorPack(ctx: EngineContext, value: unknown, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+  const c = (value ?? {}) as { ns?: unknown; orgId?: unknown };
+  const ns = options.expect?.ns ?? (typeof c.ns === 'string' ? c.ns : '?');
+  const orgId = options.expect?.orgId ?? (typeof c.orgId === 'string' ? c.orgId : '?');
+  const lock = ctx.lock ?? processLock(ctx.storage);
+  return lock(peerLockName(ns, orgId), () => applyUnlocked(ctx, value, options));
+}
+
+/** `applyAnchorPack` for a caller that already holds the peer's lock. */
+export async function applyUnlocked(ctx: EngineContext, value: unknown, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+  const clock = ctx.clock ?? systemClock;
+  let ref: PeerRef | undefined = options.expect;
+  let seq: number | undefined;
+  try {
+    const shaped = validatePack(value, ctx.limits);
+    seq = shaped.seq;
+    ref ??= { ns: shaped.ns, orgId: shaped.orgId };
+    if (shaped.ns !== ref.ns || shaped.orgId !== ref.orgId) {
+      throw new AnchorSyncError('ERR_PACK_SCHEMA', `pack is for ${shaped.ns}/${shaped.orgId}, expected ${ref.ns}/${ref.orgId}`);
+    }
+    return await acceptPack(ctx, shaped, clock, options);
+  } catch (error) {
+    if (isAnchorSyncError(error) && error.code !== 'ERR_STORAGE') {
+      const event = {
+        type: 'FED_ANCHOR_SYNC_REJECT' as const,
+        at: formatTimestamp(clock()),
+        ns: ref?.ns ?? '?',
+        orgId: ref?.orgId ?? '?',
+        code: error.code,
+        message: error.message,
+      };
+      await emitAudit(ctx.audit, seq === undefined ? event : { ...event, seq });
+    }
+    throw error;
+  }
+}
+
+async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, options: ApplyOptions): Promise<ApplyOutcome> {
+  const { storage } = ctx;
+  const { ns, orgId } = shaped;
+  const now = clock();
+  const warnings: string[] = [];
+
+  // Rule 2: signatures by enough distinct trusted keys.
+  const trusted = await trustedKeysFor(storage, ns, orgId, {
+    ...(ctx.localOrgId === undefined ? {} : { localOrgId: ctx.localOrgId }),
+    allowRotation: ctx.policy?.allowRotation === true,
+  });
+  const threshold = ctx.threshold ?? ctx.policy?.threshold;
+  const { pack, bytes } = verifyAnchorPack(shaped, { trusted, ...(threshold === undefined ? {} : { threshold }), ...ctx.limits });
+  const hash = hashB64u(bytes);
+
+  // Rule 3: freshness against what we accepted last.
+  const state = await getSyncState(storage, ns, orgId);
+  if (state) {
+    if (pack.seq < state.seq) {
+      throw new AnchorSyncError('ERR_PACK_ROLLBACK', `pack ${orgId}#${pack.seq} is older than accepted #${state.seq}`, {
+        details: { seq: pack.seq, accepted: state.seq },
+      });
+    }
+    if (pack.seq === state.seq) {
+      if (hash === state.hash) {
+        if (options.keepPack) await storePack(storage, pack);
+        return { status: 'unchanged', ns, orgId, seq: pack.seq, hash, counts: { ...NO_CHANGE }, warnings };
+      }
+      await recordEquivocation(storage, pack, hash, state, now);
+      throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `two different packs signed for ${orgId}#${pack.seq}`, {
+        details: { seq: pack.seq, accepted: state.hash, received: hash },
+      });
+    }
+    // A delta must continue our log exactly: skipping a pack could skip a revocation.
+    if (pack.prev !== undefined && (pack.seq !== state.seq + 1 || pack.prev !== state.hash)) {
+      throw new AnchorSyncError('ERR_PACK_CHAIN', `pack ${orgId}#${pack.seq} does not follow accepted #${state.seq}`, {
+        details: { seq: pack.seq, accepted: state.seq },
+      });
+    }
+  } else if (pack.prev !== undefined) {
+    throw new AnchorSyncError('ERR_PACK_CHAIN', `first pack of ${orgId} must be a base pack (no prev), got #${pack.seq}`, {
+      details: { seq: pack.seq },
+    });
+  }
+  if (parseTimestamp(pack.expiresAt)! <= now) {
+    throw new AnchorSyncError('ERR_PACK_EXPIRED', `pack ${orgId}#${pack.seq} expired at ${pack.expiresAt}`, { details: { seq: pack.seq } });
+  }
+  if (parseTimestamp(pack.issuedAt)! > now + CLOCK_SKEW_TOLERANCE_MS) warnings.push('CLOCK_SKEW');
+
+  // Rule 4: lifecycle, checked while merging; nothing is written if it throws.
+  const stored = await getAnchors(storage, ns, orgId);
+  const merged = mergeAnchors(stored, pack.anchors, pack.prev === undefined);
+  if (merged.omitted.length > 0) warnings.push('BASE_OMITS_KNOWN_KIDS');
+
+  // Rule 5: policy, counted only for a pack that passed every other rule.
+  const decision = await checkCrossOrgPolicy(storage, ctx.policy, { op: 'apply', ns, orgId, now, consume: true });
+  if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message, { details: { seq: pack.seq } });
+
+  // Writes, in crash-safe order: log, anchors, then state. A crash before the
+  // state write leaves the old seq, so the next sync re-applies this pack and
+  // the merge, being idempotent, completes it; no order exposes a lower seq.
+  if (options.keepPack) await storePack(storage, pack);
+  if (merged.changed) await guarded('set', () => storage.set(keys.anchors(ns, orgId), merged.anchors as unknown as JsonValue));
+  const next: SyncState = {
+    ns,
+    orgId,
+    seq: pack.seq,
+    hash,
+    issuedAt: pack.issuedAt,
+    expiresAt: pack.expiresAt,
+    lastSyncAt: formatTimestamp(now),
+  };
+  if (state?.nextSyncAt !== undefined) next.nextSyncAt = state.nextSyncAt;
+  await guarded('set', () => storage.set(keys.syncState(ns, orgId), next as unknown as JsonValue));
+
+  const outcome: ApplyOutcome = { status: 'applied', ns, orgId, seq: pack.seq, hash, counts: merged.counts, warnings };
+  const auditWarning = await emitAudit(ctx.audit, {
+    type: 'FED_ANCHOR_SYNC_APPLY',
+    at: formatTimestamp(now),
+    ns,
+    orgId,
+    seq: pack.seq,
+    hash,
+    counts: merged.counts,
+    warnings: [...warnings],
+  });
+  if (auditWarning) warnings.push(auditWarning);
+  return outcome;
+}
+
+/** Keeps both signed statements: together they prove the publisher signed two histories. */
+async function recordEquivocation(storage: StorageDriver, pack: AnchorPack, hash: string, state: SyncState, now: number): Promise<void> {
+  const evidence = {
+    detectedAt: formatTimestamp(now),
+    seq: pack.seq,
+    acceptedHash: state.hash,
+    receivedHash: hash,
+    received: pack as unknown as JsonValue,
+  };
+  await guarded('set', () => storage.set(keys.evidence(pack.ns, pack.orgId, pack.seq, hash), evidence));
+}
+
+/** Equivocation evidence recorded for a peer. */
+export async function listEquivocationEvidence(storage: StorageDriver, ns: string, orgId: string): Promise<JsonValue[]> {
+  const names = await guarded('list', () => storage.list(keys.evidencePrefix(ns, orgId)));
+  const out: JsonValue[] = [];
+  for (const name of names.sort()) {
+    const raw = await guarded('get', () => storage.get(name));
+    if (raw !== undefined) out.push(raw);
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * The log of signed packs an organisation has published (or a relay has
+ * received), under `fed:packs:<ns>:<orgId>:<seq>`, and serving it page by
+ * page. Every page holds whole signed packs chained by `prev`, so pages of
+ * different publishes can never be mixed into one state (DESIGN.md, Sync).
+ */
+import { bytesToB64u, b64uToBytes, utf8 } from './encoding.ts';
+import { AnchorSyncError } from './errors.ts';
+import { MAX_PACKS_PER_PAGE } from './limits.ts';
+import { guarded, keys, type JsonValue, type StorageDriver } from './storage.ts';
+import type { PullPage } from './transport.ts';
+import type { AnchorPack } from './types.ts';
+import { validateId, validatePack } from './validate.ts';
+
+/** Default packs per page. */
+export const DEFAULT_PAGE_SIZE = 16;
+/** Anchors per page beyond which a page closes early (it always holds at least one pack). */
+export const DEFAULT_PAGE_ANCHORS = 20_000;
+
+/** Stores a signed pack in the log (idempotent for identical bytes). */
+export async function storePack(storage: StorageDriver, pack: AnchorPack): Promise<void> {
+  await guarded('set', () => storage.set(keys.pack(pack.ns, pack.orgId, pack.seq), pack as unknown as JsonValue));
+}
+
+/** The stored pack at `seq`, or `undefined`. */
+export async function loadPack(storage: StorageDriver, ns: string, orgId: string, seq: number): Promise<AnchorPack | undefined> {
+  const raw = await guarded('get', () => storage.get(keys.pack(ns, orgId, seq)));
+  if (raw === undefined) return undefined;
+  try {
+    return validatePack(raw);
+  } catch (cause) {
+    throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored pack ${orgId}#${seq} is malformed`, { cause });
+  }
+}
+
+/** Seqs of the stored packs of (ns, orgId), ascending. */
+export async function listPackSeqs(storage: StorageDriver, ns: string, orgId: string): Promise<number[]> {
+  const prefix = keys.packPrefix(validateId(ns, 'ns'), validateId(orgId, 'orgId'));
+  const names = await guarded('list', () => storage.list(prefix));
+  return names.map((n) => Number(n.slice(prefix.length))).filter((n) => Number.isSafeInteger(n) && n > 0).sort((a, b) => a - b);
+}
+
+export interface PageRequest {
+  ns: string;
+  orgId: string;
+  since: number;
+  token?: string;
+  /** Packs per page, 1..MAX_PACKS_PER_PAGE. */
+  pageSize?: number;
+  /** Close a page once it holds this many anchors. */
+  pageAnchors?: number;
+}
+
+const TOKEN_PREFIX = 'p1.';
+
+function encodeToken(nextSeq: number): string {
+  return TOKEN_PREFIX + bytesToB64u(utf8(String(nextSeq)));
+}
+
+/** The seq a continuation token resumes after, or `undefined` for a token we did not make. */
+export function decodeToken(token: string): number | undefined {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 64) return undefined;
+  const bytes = b64uToBytes(token.slice(TOKEN_PREFIX.length));
+  if (!bytes) return undefined;
+  const text = String.fromCharCode(...bytes);
+  const n = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * One page of stored packs with seq > `since` (or after the token's seq).
+ *
+ * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT` for a malformed token or since.
+ * @example
+ * ```ts
+ * const page = await servePackPage(storage, { ns: 'prod', orgId: 'org-a', since: 3 })
+ * ```
+ */
+export async function servePackPage(storage: StorageDriver, request: PageRequest): Promise<PullPage> {
+  if (!Number.isSafeInteger(request.since) || request.since < 0) {
+    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'since must be a safe integer >= 0');
+  }
+  let after = request.since;
+  if (request.token !== undefined) {
+    const fromToken = decodeToken(request.token);
+    if (fromToken === undefined) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'malformed continuation token');
+    after = Math.max(after, fromToken);
+  }
+  const pageSize = Math.min(Math.max(1, request.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PACKS_PER_PAGE);
+  const pageAnchors = request.pageAnchors ?? DEFAULT_PAGE_ANCHORS;
+  const seqs = (await listPackSeqs(storage, request.ns, request.orgId)).filter((s) => s > after);
+  const packs: AnchorPack[] = [];
+  let anchors = 0;
+  for (const seq of seqs) {
+    if (packs.length >= pageSize || (packs.length > 0 && anchors >= pageAnchors)) break;
+    const pack = await loadPack(storage, request.ns, request.orgId, seq);
+    if (!pack) break;
+    packs.push(pack);
+    anchors += pack.anchors.length;
+  }
+  const last = packs[packs.length - 1];
+  const page: PullPage = { packs };
+  if (last && seqs[seqs.length - 1]! > last.seq) page.next = encodeToken(last.seq);
+  return page;
+}

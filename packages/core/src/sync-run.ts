@@ -1,0 +1,195 @@
+/**
+ * Running a sync: for each due peer, pull page by page through its
+ * transport, apply every pack through the acceptance rules, persist state
+ * after every page, and report per peer. Peers run concurrently up to a
+ * bound; one failing peer never stops the others.
+ */
+import { getSyncState } from './anchor-registry.ts';
+import { applyUnlocked, type EngineContext } from './apply.ts';
+import { emitAudit } from './audit.ts';
+import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
+import { DEFAULT_SYNC_CONCURRENCY, MAX_PACKS_PER_PAGE, MAX_PAGES_PER_SYNC } from './limits.ts';
+import { peerLockName, processLock } from './peer-lock.ts';
+import { checkCrossOrgPolicy } from './policy.ts';
+import { guarded, keys, type JsonValue } from './storage.ts';
+import { planAnchorSync } from './sync-plan.ts';
+import { formatTimestamp, systemClock } from './time.ts';
+import type { PullPage, Transport } from './transport.ts';
+import type { PeerPlan, PeerRef, SyncPlan, SyncResult } from './types.ts';
+
+export interface SyncOptions extends EngineContext {
+  /** One transport for every peer, or one chosen per peer. */
+  transport: Transport | ((peer: PeerRef) => Transport);
+  /** Peers to plan and sync; or pass a ready `plan`. */
+  peers?: readonly PeerRef[];
+  plan?: SyncPlan;
+  /** Sync every listed peer now, ignoring refresh hints. */
+  force?: boolean;
+  /** Peers synced at once. Default 4. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Syncs peers and returns one result per peer pulled.
+ *
+ * @example
+ * ```ts
+ * const results = await runAnchorSync({ storage, transport, peers: [{ ns: 'prod', orgId: 'org-a' }], audit: console.log })
+ * for (const r of results) if (!r.ok) console.warn(r.orgId, r.rejected?.code)
+ * ```
+ */
+export async function runAnchorSync(options: SyncOptions): Promise<SyncResult[]> {
+  const clock = options.clock ?? systemClock;
+  const plan =
+    options.plan ??
+    (await planAnchorSync(options.storage, options.peers ?? [], {
+      clock,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.force ? { force: true } : {}),
+    }));
+  const due = plan.peers.filter((p) => p.due);
+  const results: SyncResult[] = new Array(due.length);
+  const limit = Math.max(1, Math.min(options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, 64));
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < due.length) {
+      const index = cursor++;
+      results[index] = await syncPeer({ ...options, clock }, due[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, due.length) }, worker));
+  return results;
+}
+
+function emptyResult(peer: PeerPlan): SyncResult {
+  return {
+    ns: peer.ns,
+    orgId: peer.orgId,
+    ok: true,
+    fromSeq: peer.since,
+    toSeq: peer.since,
+    pages: 0,
+    packsApplied: 0,
+    added: 0,
+    updated: 0,
+    retired: 0,
+    revoked: 0,
+    unchanged: 0,
+    warnings: [],
+  };
+}
+
+async function syncPeer(options: SyncOptions & { clock: () => number }, peer: PeerPlan): Promise<SyncResult> {
+  const result = emptyResult(peer);
+  const lock = options.lock ?? processLock(options.storage);
+  try {
+    await lock(peerLockName(peer.ns, peer.orgId), () => pullAndApply(options, peer, result));
+  } catch (error) {
+    const e = isAnchorSyncError(error)
+      ? error
+      : new AnchorSyncError(options.signal?.aborted ? 'ERR_ABORTED' : 'ERR_TRANSPORT', `sync of ${peer.orgId} failed`, { cause: error });
+    result.ok = false;
+    result.rejected = { code: e.code, message: e.message };
+    const seq = e.details?.seq;
+    if (typeof seq === 'number') result.rejected.seq = seq;
+    // Pack rejections were audited where they happened; report the others here.
+    if (!e.code.startsWith('ERR_PACK_')) {
+      const warning = await emitAudit(options.audit, {
+        type: 'FED_ANCHOR_SYNC_REJECT',
+        at: formatTimestamp(options.clock()),
+        ns: peer.ns,
+        orgId: peer.orgId,
+        code: e.code,
+        message: e.message,
+      });
+      if (warning) result.warnings.push(warning);
+    }
+  }
+  return result;
+}
+
+async function pullAndApply(options: SyncOptions & { clock: () => number }, peer: PeerPlan, result: SyncResult): Promise<void> {
+  const { storage, clock } = options;
+  const ref: PeerRef = { ns: peer.ns, orgId: peer.orgId };
+  const transport = typeof options.transport === 'function' ? options.transport(ref) : options.transport;
+  const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'pull', ...ref, now: clock(), consume: true });
+  if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message);
+
+  // Re-read under the lock: another sync may have moved the state since planning.
+  let state = await getSyncState(storage, peer.ns, peer.orgId);
+  let since = state?.seq ?? 0;
+  result.fromSeq = result.toSeq = since;
+  let token = state?.token;
+  let refreshAfterSec: number | undefined;
+  for (let pages = 0; pages < MAX_PAGES_PER_SYNC; pages++) {
+    options.signal?.throwIfAborted();
+    const page = checkPage(
+      await transport.pull({ ...ref, since, ...(token === undefined ? {} : { token }), ...(options.signal ? { signal: options.signal } : {}) }),
+    );
+    result.pages++;
+    refreshAfterSec = page.refreshAfterSec ?? refreshAfterSec;
+    const pullWarning = await emitAudit(options.audit, {
+      type: 'FED_ANCHOR_SYNC_PULL',
+      at: formatTimestamp(clock()),
+      ...ref,
+      since,
+      packs: page.packs.length,
+      notModified: page.packs.length === 0,
+    });
+    if (pullWarning) result.warnings.push(pullWarning);
+    for (const value of page.packs) {
+      const outcome = await applyUnlocked(options, value, { expect: ref });
+      for (const key of ['added', 'updated', 'retired', 'revoked', 'unchanged'] as const) result[key] += outcome.counts[key];
+      for (const w of outcome.warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
+      if (outcome.status === 'applied') result.packsApplied++;
+      result.toSeq = Math.max(result.toSeq, outcome.seq);
+    }
+    // A page that moves us nowhere yet promises more would keep us pulling forever.
+    if (page.next !== undefined && result.toSeq <= since) {
+      throw new AnchorSyncError('ERR_TRANSPORT', `page after #${since} of ${peer.orgId} did not advance`);
+    }
+    since = result.toSeq;
+    token = page.next;
+    if (token === undefined) break;
+    // Persist after every page so an interrupted sync resumes where it stopped.
+    state = await getSyncState(storage, peer.ns, peer.orgId);
+    if (state) await saveState(options, state, token, undefined);
+  }
+  state = await getSyncState(storage, peer.ns, peer.orgId);
+  if (state) await saveState(options, state, token, refreshAfterSec);
+}
+
+async function saveState(
+  options: SyncOptions & { clock: () => number },
+  state: NonNullable<Awaited<ReturnType<typeof getSyncState>>>,
+  token: string | undefined,
+  refreshAfterSec: number | undefined,
+): Promise<void> {
+  const now = options.clock();
+  if (token === undefined) delete state.token;
+  else state.token = token;
+  state.lastSyncAt = formatTimestamp(now);
+  if (refreshAfterSec !== undefined) state.nextSyncAt = formatTimestamp(now + refreshAfterSec * 1000);
+  await guarded('set', () => options.storage.set(keys.syncState(state.ns, state.orgId), state as unknown as JsonValue));
+}
+
+/** A transport's answer is untrusted: check it is a page before reading it. */
+function checkPage(value: unknown): PullPage {
+  const page = value as Partial<PullPage> | null;
+  if (typeof page !== 'object' || page === null || !Array.isArray(page.packs)) {
+    throw new AnchorSyncError('ERR_TRANSPORT', 'transport returned something that is not a page');
+  }
+  if (page.packs.length > MAX_PACKS_PER_PAGE) throw new AnchorSyncError('ERR_TRANSPORT', `page has more than ${MAX_PACKS_PER_PAGE} packs`);
+  if (page.next !== undefined && (typeof page.next !== 'string' || page.next.length === 0 || page.next.length > 1024)) {
+    throw new AnchorSyncError('ERR_TRANSPORT', 'page has a malformed continuation token');
+  }
+  const hint = page.refreshAfterSec;
+  if (hint !== undefined && (typeof hint !== 'number' || !Number.isFinite(hint) || hint < 0 || hint > 31 * 86_400)) {
+    throw new AnchorSyncError('ERR_TRANSPORT', 'page has a malformed refresh hint');
+  }
+  const out: PullPage = { packs: page.packs };
+  if (page.next !== undefined) out.next = page.next;
+  if (hint !== undefined) out.refreshAfterSec = hint;
+  return out;
+}
