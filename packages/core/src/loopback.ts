@@ -38,6 +38,7 @@ export function loopbackTransport(server: StorageDriver, options: LoopbackOption
         orgId: request.orgId,
         since: request.since,
         ...(request.token === undefined ? {} : { token: request.token }),
+        ...(request.sinceHash === undefined ? {} : { sinceHash: request.sinceHash }),
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
       });
       const copy = JSON.parse(JSON.stringify(page)) as PullPage;

@@ -4,6 +4,7 @@
  * page. Every page holds whole signed packs chained by `prev`, so pages of
  * different publishes can never be mixed into one state (DESIGN.md, Sync).
  */
+import { getSyncState } from './anchor-registry.ts';
 import { bytesToB64u, b64uToBytes, utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
 import { MAX_PACKS_PER_PAGE } from './limits.ts';
@@ -45,6 +46,8 @@ export interface PageRequest {
   orgId: string;
   since: number;
   token?: string;
+  /** Hash of the client's pack at `since`: when it is our head, answer not-modified. */
+  sinceHash?: string;
   /** Packs per page, 1..MAX_PACKS_PER_PAGE. */
   pageSize?: number;
   /** Close a page once it holds this many anchors. */
@@ -85,6 +88,11 @@ export async function servePackPage(storage: StorageDriver, request: PageRequest
     const fromToken = decodeToken(request.token);
     if (fromToken === undefined) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'malformed continuation token');
     after = Math.max(after, fromToken);
+  }
+  // The server's own sync state names its head: an up-to-date client costs one small read.
+  const head = await getSyncState(storage, request.ns, request.orgId);
+  if (head && after >= head.seq) {
+    return request.sinceHash === head.hash && after === head.seq ? { packs: [], notModified: true } : { packs: [] };
   }
   const pageSize = Math.min(Math.max(1, request.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PACKS_PER_PAGE);
   const pageAnchors = request.pageAnchors ?? DEFAULT_PAGE_ANCHORS;

@@ -8,6 +8,7 @@ import { AnchorSyncError } from './errors.ts';
 import { MAX_SIGNATURES_PER_PACK } from './limits.ts';
 import { guarded, keys, type StorageDriver } from './storage.ts';
 import { systemClock } from './time.ts';
+import { processLock } from './peer-lock.ts';
 import { validateId } from './validate.ts';
 
 /** The operations a policy governs. */
@@ -59,7 +60,7 @@ export interface PolicyCheck {
 
 const OPS: readonly PolicyOp[] = ['pull', 'apply', 'publish'];
 // Matches the `keys.policyCounter` layout; every counter key starts with it.
-const POLICY_PREFIX = 'fed:policy:';
+const POLICY_PREFIX = keys.policyPrefix;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MS_PER_DAY = 86_400_000;
@@ -171,23 +172,6 @@ async function readCounter(storage: StorageDriver, key: string): Promise<number>
   return raw;
 }
 
-// Read-then-write of a counter is serialised per storage and key within this
-// process, so concurrent consumes cannot both take the last use.
-const queues = new WeakMap<StorageDriver, Map<string, Promise<void>>>();
-
-async function exclusive<T>(storage: StorageDriver, key: string, run: () => Promise<T>): Promise<T> {
-  let perStorage = queues.get(storage);
-  if (!perStorage) queues.set(storage, (perStorage = new Map()));
-  const next = (perStorage.get(key) ?? Promise.resolve()).then(run);
-  const tail = next.then(() => undefined, () => undefined);
-  perStorage.set(key, tail);
-  try {
-    return await next;
-  } finally {
-    if (perStorage.get(key) === tail) perStorage.delete(key);
-  }
-}
-
 function inWindow(window: PolicyWindow, now: number): boolean {
   const minute = Math.floor((now % MS_PER_DAY) / 60_000);
   const start = minutes(window.start, 'window.start');
@@ -253,7 +237,9 @@ export async function checkCrossOrgPolicy(
     if (check.consume === true) await guarded('set', () => storage.set(key, used + 1));
     return { allowed: true };
   };
-  return check.consume === true ? exclusive(storage, key, decide) : decide();
+  // Read-then-write of a counter is serialised per storage and key within this
+  // process, so concurrent consumes cannot both take the last use.
+  return check.consume === true ? processLock(storage)(key, decide) : decide();
 }
 
 /**

@@ -34,6 +34,7 @@ export const keys = {
   evidence: (ns: string, orgId: string, seq: number, hash: string) => `fed:evidence:${ns}:${orgId}:${seq}:${hash}`,
   evidencePrefix: (ns: string, orgId: string) => `fed:evidence:${ns}:${orgId}:`,
   policyCounter: (op: string, ns: string, orgId: string, day: string) => `fed:policy:${op}:${ns}:${orgId}:${day}`,
+  policyPrefix: 'fed:policy:',
 } as const;
 
 /** Wraps driver failures so callers see one error type. */

@@ -125,7 +125,13 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
   for (let pages = 0; pages < MAX_PAGES_PER_SYNC; pages++) {
     options.signal?.throwIfAborted();
     const page = checkPage(
-      await transport.pull({ ...ref, since, ...(token === undefined ? {} : { token }), ...(options.signal ? { signal: options.signal } : {}) }),
+      await transport.pull({
+        ...ref,
+        since,
+        ...(state && state.seq === since ? { sinceHash: state.hash } : {}),
+        ...(token === undefined ? {} : { token }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
     );
     result.pages++;
     refreshAfterSec = page.refreshAfterSec ?? refreshAfterSec;
@@ -135,7 +141,7 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
       ...ref,
       since,
       packs: page.packs.length,
-      notModified: page.packs.length === 0,
+      notModified: page.notModified === true,
     });
     if (pullWarning) result.warnings.push(pullWarning);
     for (const value of page.packs) {
@@ -188,7 +194,9 @@ function checkPage(value: unknown): PullPage {
   if (hint !== undefined && (typeof hint !== 'number' || !Number.isFinite(hint) || hint < 0 || hint > 31 * 86_400)) {
     throw new AnchorSyncError('ERR_TRANSPORT', 'page has a malformed refresh hint');
   }
+  if (page.notModified === true && page.packs.length > 0) throw new AnchorSyncError('ERR_TRANSPORT', 'a not-modified page carries packs');
   const out: PullPage = { packs: page.packs };
+  if (page.notModified === true) out.notModified = true;
   if (page.next !== undefined) out.next = page.next;
   if (hint !== undefined) out.refreshAfterSec = hint;
   return out;

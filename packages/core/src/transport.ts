@@ -9,6 +9,8 @@ export interface PullRequest {
   ns: string;
   orgId: string;
   since: number;
+  /** Hash of the pack at `since`, so a publisher can answer "nothing new" (HTTP 304) without a body. */
+  sinceHash?: string;
   token?: string;
   signal?: AbortSignal;
 }
@@ -21,6 +23,8 @@ export interface PullPage {
   next?: string;
   /** The publisher's hint: poll again no sooner than this many seconds. */
   refreshAfterSec?: number;
+  /** The publisher said nothing changed since `since` (no pack bytes sent). */
+  notModified?: boolean;
 }
 
 export interface PushResult {
