@@ -28,6 +28,11 @@ export interface Ed25519KeyPair {
   publicKey: Uint8Array;
 }
 
+/** Uint8Array check that also accepts bytes made in another realm (an iframe, a vm context). */
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && value.constructor.name === 'Uint8Array');
+}
+
 // Wired on first use, not at import, so the module has no side effects.
 function ready(): typeof ed {
   if (ed.hashes.sha512 !== sha512) ed.hashes.sha512 = sha512;
@@ -53,7 +58,7 @@ export const defaultRandom: RandomSource = (length) => {
  */
 export function generateKeyPair(random: RandomSource = defaultRandom): Ed25519KeyPair {
   const secretKey = random(32);
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) {
+  if (!isBytes(secretKey) || secretKey.length !== 32) {
     throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'RandomSource must return 32 bytes');
   }
   return { secretKey, publicKey: publicKeyOf(secretKey) };
@@ -89,9 +94,9 @@ export function ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Ar
  */
 export function ed25519VerifyDetailed(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): VerifyOutcome {
   // noble throws RangeError on wrong lengths; answer instead.
-  if (!(signature instanceof Uint8Array) || signature.length !== 64) return { ok: false, reason: 'BAD_LENGTH' };
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return { ok: false, reason: 'BAD_LENGTH' };
-  if (!(message instanceof Uint8Array)) return { ok: false, reason: 'BAD_LENGTH' };
+  if (!isBytes(signature) || signature.length !== 64) return { ok: false, reason: 'BAD_LENGTH' };
+  if (!isBytes(publicKey) || publicKey.length !== 32) return { ok: false, reason: 'BAD_LENGTH' };
+  if (!isBytes(message)) return { ok: false, reason: 'BAD_LENGTH' };
   const lib = ready();
   let point: ed.Point;
   try {

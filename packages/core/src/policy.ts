@@ -29,8 +29,8 @@ export interface OpRule {
   allow?: readonly string[];
   /** Most uses per (op, ns, orgId) per UTC day. Omitted: no cap. */
   dailyCap?: number;
-  /** Allowed UTC time window. Omitted: always. */
-  window?: PolicyWindow;
+  /** Allowed UTC hours (a time window). Omitted: always. */
+  hours?: PolicyWindow;
 }
 
 /** The policy for traffic with other organisations. */
@@ -85,7 +85,7 @@ function minutes(value: unknown, path: string): number {
 }
 
 function validateRule(value: unknown, path: string): OpRule {
-  const r = object(value, path, ['allow', 'dailyCap', 'window']);
+  const r = object(value, path, ['allow', 'dailyCap', 'hours']);
   const rule: OpRule = {};
   if (r.allow !== undefined) {
     if (!Array.isArray(r.allow)) invalid(`${path}.allow`, 'must be an array of org ids or "*"');
@@ -97,13 +97,13 @@ function validateRule(value: unknown, path: string): OpRule {
     }
     rule.dailyCap = r.dailyCap;
   }
-  if (r.window !== undefined) {
-    const w = object(r.window, `${path}.window`, ['start', 'end']);
+  if (r.hours !== undefined) {
+    const w = object(r.hours, `${path}.hours`, ['start', 'end']);
     // An empty window (start == end) is ambiguous: never, or always? Refuse it.
-    if (minutes(w.start, `${path}.window.start`) === minutes(w.end, `${path}.window.end`)) {
-      invalid(`${path}.window`, 'must not start and end at the same minute');
+    if (minutes(w.start, `${path}.hours.start`) === minutes(w.end, `${path}.hours.end`)) {
+      invalid(`${path}.hours`, 'must not start and end at the same minute');
     }
-    rule.window = { start: w.start as string, end: w.end as string };
+    rule.hours = { start: w.start as string, end: w.end as string };
   }
   return rule;
 }
@@ -172,10 +172,10 @@ async function readCounter(storage: StorageDriver, key: string): Promise<number>
   return raw;
 }
 
-function inWindow(window: PolicyWindow, now: number): boolean {
+function inWindow(hours: PolicyWindow, now: number): boolean {
   const minute = Math.floor((now % MS_PER_DAY) / 60_000);
-  const start = minutes(window.start, 'window.start');
-  const end = minutes(window.end, 'window.end');
+  const start = minutes(hours.start, 'hours.start');
+  const end = minutes(hours.end, 'hours.end');
   return start < end ? minute >= start && minute < end : minute >= start || minute < end;
 }
 
@@ -217,8 +217,8 @@ export async function checkCrossOrgPolicy(
   if (rule.allow !== undefined && !rule.allow.includes('*') && !rule.allow.includes(orgId)) {
     return { allowed: false, code: 'ERR_POLICY_DENIED', message: `policy denies ${who}: org is not on the allowlist` };
   }
-  if (rule.window !== undefined && !inWindow(rule.window, now)) {
-    const { start, end } = rule.window;
+  if (rule.hours !== undefined && !inWindow(rule.hours, now)) {
+    const { start, end } = rule.hours;
     return {
       allowed: false,
       code: 'ERR_POLICY_WINDOW',

@@ -65,15 +65,15 @@ describe('policy: allowlist', () => {
   });
 
   it('the allowlist is checked before the window and the cap', async () => {
-    const policy: CrossOrgPolicy = { ops: { pull: { allow: ['org-b'], window: { start: '01:00', end: '02:00' }, dailyCap: 0 } } };
+    const policy: CrossOrgPolicy = { ops: { pull: { allow: ['org-b'], hours: { start: '01:00', end: '02:00' }, dailyCap: 0 } } };
     const d = await checkCrossOrgPolicy(memoryStorage(), policy, check());
     expect(d).toMatchObject({ allowed: false, code: 'ERR_POLICY_DENIED' });
   });
 });
 
 describe('policy: time window', () => {
-  const day: CrossOrgPolicy = { ops: { pull: { window: { start: '09:00', end: '17:00' } } } };
-  const night: CrossOrgPolicy = { ops: { pull: { window: { start: '22:00', end: '06:00' } } } };
+  const day: CrossOrgPolicy = { ops: { pull: { hours: { start: '09:00', end: '17:00' } } } };
+  const night: CrossOrgPolicy = { ops: { pull: { hours: { start: '22:00', end: '06:00' } } } };
   const decide = async (policy: CrossOrgPolicy, hhmm: string) =>
     (await checkCrossOrgPolicy(memoryStorage(), policy, check({ now: at(hhmm) }))).allowed;
 
@@ -97,7 +97,7 @@ describe('policy: time window', () => {
 
   it('the window is checked before the cap, and a denied window consumes nothing', async () => {
     const storage = memoryStorage();
-    const policy: CrossOrgPolicy = { ops: { pull: { window: { start: '09:00', end: '10:00' }, dailyCap: 0 } } };
+    const policy: CrossOrgPolicy = { ops: { pull: { hours: { start: '09:00', end: '10:00' }, dailyCap: 0 } } };
     const d = await checkCrossOrgPolicy(storage, policy, check({ consume: true }));
     expect(d).toMatchObject({ allowed: false, code: 'ERR_POLICY_WINDOW' });
     expect(await storage.list('fed:policy:')).toEqual([]);
@@ -216,7 +216,7 @@ describe('validatePolicy', () => {
       allowRotation: true,
       threshold: 2,
       ops: {
-        pull: { allow: ['org-a', '*'], dailyCap: 24, window: { start: '22:00', end: '06:00' } },
+        pull: { allow: ['org-a', '*'], dailyCap: 24, hours: { start: '22:00', end: '06:00' } },
         apply: { dailyCap: 0 },
         publish: {},
       },
@@ -234,12 +234,12 @@ describe('validatePolicy', () => {
     ['a negative cap', { ops: { pull: { dailyCap: -1 } } }],
     ['a fractional cap', { ops: { pull: { dailyCap: 1.5 } } }],
     ['a string cap', { ops: { pull: { dailyCap: '3' } } }],
-    ['an hour past 23', { ops: { pull: { window: { start: '24:00', end: '06:00' } } } }],
-    ['a minute past 59', { ops: { pull: { window: { start: '09:60', end: '10:00' } } } }],
-    ['a one-digit hour', { ops: { pull: { window: { start: '9:00', end: '10:00' } } } }],
-    ['start equal to end', { ops: { pull: { window: { start: '09:00', end: '09:00' } } } }],
-    ['a window missing end', { ops: { pull: { window: { start: '09:00' } } } }],
-    ['an unknown window member', { ops: { pull: { window: { start: '09:00', end: '10:00', tz: 'CET' } } } }],
+    ['an hour past 23', { ops: { pull: { hours: { start: '24:00', end: '06:00' } } } }],
+    ['a minute past 59', { ops: { pull: { hours: { start: '09:60', end: '10:00' } } } }],
+    ['a one-digit hour', { ops: { pull: { hours: { start: '9:00', end: '10:00' } } } }],
+    ['start equal to end', { ops: { pull: { hours: { start: '09:00', end: '09:00' } } } }],
+    ['a window missing end', { ops: { pull: { hours: { start: '09:00' } } } }],
+    ['an unknown window member', { ops: { pull: { hours: { start: '09:00', end: '10:00', tz: 'CET' } } } }],
     ['allow not an array', { ops: { pull: { allow: 'org-a' } } }],
     ['an allow entry that is not an id', { ops: { pull: { allow: ['org a'] } } }],
     ['threshold 0', { threshold: 0 }],
