@@ -60,7 +60,6 @@ export interface PolicyCheck {
 
 const OPS: readonly PolicyOp[] = ['pull', 'apply', 'publish'];
 // Matches the `keys.policyCounter` layout; every counter key starts with it.
-const POLICY_PREFIX = keys.policyPrefix;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MS_PER_DAY = 86_400_000;
@@ -268,7 +267,7 @@ export async function policyUsage(storage: StorageDriver, op: PolicyOp, ns: stri
  */
 export async function pruneCounters(storage: StorageDriver, now?: number): Promise<number> {
   const today = utcDay(checkNow(now ?? systemClock()));
-  const names = await guarded('list', () => storage.list(POLICY_PREFIX));
+  const names = await guarded('list', () => storage.list(keys.policyPrefix));
   let deleted = 0;
   for (const name of names) {
     const day = name.slice(name.lastIndexOf(':') + 1);
