@@ -39,6 +39,12 @@ export interface ApplyOptions {
   expect?: PeerRef;
   /** Also keep the pack in the local pack log (relays serve it on). */
   keepPack?: boolean;
+  /**
+   * The sync engine sets this for a pack that more packs follow in the same
+   * pull: an expired pack in the middle of a log is history, not a freeze.
+   * Only the newest pack a pull reaches must be unexpired (rule 3).
+   */
+  followedByNewer?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -49,6 +55,14 @@ export interface ApplyOutcome {
   hash: string;
   counts: ApplyCounts;
   warnings: string[];
+}
+
+// Errors already reported as FED_ANCHOR_SYNC_REJECT, so callers do not report them twice.
+let auditedErrors: WeakSet<object> | undefined;
+
+/** Whether `applyAnchorPack` already audited this error. Internal to the engine. */
+export function wasAudited(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && auditedErrors?.has(error) === true;
 }
 
 const NO_CHANGE: ApplyCounts = { added: 0, updated: 0, retired: 0, revoked: 0, unchanged: 0 };
@@ -96,6 +110,7 @@ export async function applyUnlocked(ctx: EngineContext, value: unknown, options:
         message: error.message,
       };
       await emitAudit(ctx.audit, seq === undefined ? event : { ...event, seq });
+      (auditedErrors ??= new WeakSet()).add(error);
     }
     throw error;
   }
@@ -145,7 +160,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
       details: { seq: pack.seq },
     });
   }
-  if (parseTimestamp(pack.expiresAt)! <= now) {
+  if (!options.followedByNewer && parseTimestamp(pack.expiresAt)! <= now) {
     throw new AnchorSyncError('ERR_PACK_EXPIRED', `pack ${orgId}#${pack.seq} expired at ${pack.expiresAt}`, { details: { seq: pack.seq } });
   }
   if (parseTimestamp(pack.issuedAt)! > now + CLOCK_SKEW_TOLERANCE_MS) warnings.push('CLOCK_SKEW');

@@ -45,7 +45,17 @@ export type AnchorSyncErrorCode =
   /** The operation was aborted through its AbortSignal. */
   | 'ERR_ABORTED'
   /** A caller passed an argument the SDK cannot use. */
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  /** The organisation or route asked for is not served here (HTTP 404). */
+  | 'ERR_NOT_FOUND'
+  /** The HTTP method is not allowed on this route (HTTP 405). */
+  | 'ERR_METHOD_NOT_ALLOWED'
+  /** A request body was not `application/json` (HTTP 415). */
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  /** A transport attempt did not complete within its time limit. */
+  | 'ERR_TIMEOUT'
+  /** The server failed for a reason it does not disclose (HTTP 500). */
+  | 'ERR_INTERNAL';
 
 const BRAND = 'AnchorSyncError' as const;
 

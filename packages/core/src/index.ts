@@ -23,7 +23,7 @@ export * from './merge.ts';
 export * from './trust.ts';
 export * from './peer-lock.ts';
 export * from './pack-log.ts';
-export * from './apply.ts';
+export { applyAnchorPack, listEquivocationEvidence, type EngineContext, type ApplyOptions, type ApplyOutcome } from './apply.ts';
 export * from './publish.ts';
 export * from './loopback.ts';
 export * from './sync-plan.ts';

@@ -18,9 +18,26 @@ export const DEFAULT_PAGE_SIZE = 16;
 /** Anchors per page beyond which a page closes early (it always holds at least one pack). */
 export const DEFAULT_PAGE_ANCHORS = 20_000;
 
-/** Stores a signed pack in the log (idempotent for identical bytes). */
+/**
+ * Stores a signed pack in the log (idempotent for identical bytes). A base
+ * pack is also indexed, so new peers can start at the newest one instead of
+ * replaying the whole history.
+ */
 export async function storePack(storage: StorageDriver, pack: AnchorPack): Promise<void> {
   await guarded('set', () => storage.set(keys.pack(pack.ns, pack.orgId, pack.seq), pack as unknown as JsonValue));
+  if (pack.prev !== undefined) return;
+  // Indexed after the pack is logged: a crash in between only means new peers start at an older base.
+  const bases = await listBaseSeqs(storage, pack.ns, pack.orgId);
+  if (!bases.includes(pack.seq)) {
+    const next = [...bases, pack.seq].sort((a, b) => a - b);
+    await guarded('set', () => storage.set(keys.packBases(pack.ns, pack.orgId), next));
+  }
+}
+
+/** Seqs of the base packs in the log, ascending (a malformed index reads as empty: it is only an optimisation). */
+export async function listBaseSeqs(storage: StorageDriver, ns: string, orgId: string): Promise<number[]> {
+  const raw = await guarded('get', () => storage.get(keys.packBases(ns, orgId)));
+  return Array.isArray(raw) ? raw.filter((n): n is number => Number.isSafeInteger(n) && (n as number) > 0) : [];
 }
 
 /** The stored pack at `seq`, or `undefined`. */
@@ -94,6 +111,9 @@ export async function servePackPage(storage: StorageDriver, request: PageRequest
   if (head && after >= head.seq) {
     return request.sinceHash === head.hash && after === head.seq ? { packs: [], notModified: true } : { packs: [] };
   }
+  // A new peer starts at the newest base pack: it lists every kid, so the history before it adds nothing.
+  if (after === 0) after = Math.max(0, ...(await listBaseSeqs(storage, request.ns, request.orgId))) - 1;
+  if (after < 0) after = 0;
   const pageSize = Math.min(Math.max(1, request.pageSize ?? DEFAULT_PAGE_SIZE), MAX_PACKS_PER_PAGE);
   const pageAnchors = request.pageAnchors ?? DEFAULT_PAGE_ANCHORS;
   const seqs = (await listPackSeqs(storage, request.ns, request.orgId)).filter((s) => s > after);

@@ -64,7 +64,9 @@ export async function publishAnchorPack(options: PublishOptions): Promise<Publis
 async function publishUnlocked(options: PublishOptions): Promise<PublishResult> {
   const { storage, ns, orgId } = options;
   const clock = options.clock ?? systemClock;
-  const ctx: EngineContext = { ...options, clock, localOrgId: orgId };
+  // Applying our own pack is not a cross-org apply: the 'apply' policy is for peers.
+  const { policy: _crossOrgPolicy, ...own } = options;
+  const ctx: EngineContext = { ...own, clock, localOrgId: orgId };
   const now = clock();
 
   const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'publish', ns, orgId, now, consume: true });
@@ -90,6 +92,8 @@ async function publishUnlocked(options: PublishOptions): Promise<PublishResult> 
   const isBase = state === undefined || options.snapshot === true;
   // A base lists every kid ever published; a delta only what changed since the last pack.
   const anchors = isBase ? mergeAnchors(published, desired, false).anchors : changedSince(published, desired);
+  // Lifecycle is checked before anything is logged: a pack we could not apply ourselves is never served.
+  mergeAnchors(published, anchors, isBase);
 
   const body: UnsignedAnchorPack = {
     v: 1,

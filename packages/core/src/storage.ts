@@ -31,6 +31,8 @@ export const keys = {
   /** Packs are stored under a zero-padded seq so `list` returns them in order. */
   pack: (ns: string, orgId: string, seq: number) => `fed:packs:${ns}:${orgId}:${String(seq).padStart(16, '0')}`,
   packPrefix: (ns: string, orgId: string) => `fed:packs:${ns}:${orgId}:`,
+  /** Seqs of the base packs in the log: where a new peer can start. */
+  packBases: (ns: string, orgId: string) => `fed:pack-bases:${ns}:${orgId}`,
   evidence: (ns: string, orgId: string, seq: number, hash: string) => `fed:evidence:${ns}:${orgId}:${seq}:${hash}`,
   evidencePrefix: (ns: string, orgId: string) => `fed:evidence:${ns}:${orgId}:`,
   policyCounter: (op: string, ns: string, orgId: string, day: string) => `fed:policy:${op}:${ns}:${orgId}:${day}`,

@@ -6,7 +6,8 @@ import { getSyncState } from './anchor-registry.ts';
 import { checkCrossOrgPolicy, type CrossOrgPolicy } from './policy.ts';
 import type { StorageDriver } from './storage.ts';
 import { formatTimestamp, parseTimestamp, systemClock, type Clock } from './time.ts';
-import type { PeerPlan, PeerRef, SyncPlan } from './types.ts';
+import { isAnchorSyncError } from './errors.ts';
+import type { PeerPlan, PeerRef, SyncPlan, SyncState } from './types.ts';
 import { validateId } from './validate.ts';
 
 export interface PlanOptions {
@@ -36,7 +37,16 @@ export async function planAnchorSync(storage: StorageDriver, peers: readonly Pee
     const id = `${ns}\u0000${orgId}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const state = await getSyncState(storage, ns, orgId);
+    let state: SyncState | undefined;
+    try {
+      state = await getSyncState(storage, ns, orgId);
+    } catch (error) {
+      // One peer's unreadable state must not stop the others: plan it due, and
+      // the run reports its error as that peer's result.
+      if (!isAnchorSyncError(error)) throw error;
+      planned.push({ ns, orgId, since: 0, due: true, reason: 'due' });
+      continue;
+    }
     const plan: PeerPlan = { ns, orgId, since: state?.seq ?? 0, due: true, reason: 'due' };
     if (state?.token !== undefined) plan.token = state.token;
     const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'pull', ns, orgId, now });

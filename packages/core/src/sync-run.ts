@@ -5,7 +5,7 @@
  * bound; one failing peer never stops the others.
  */
 import { getSyncState } from './anchor-registry.ts';
-import { applyUnlocked, type EngineContext } from './apply.ts';
+import { applyUnlocked, wasAudited, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
 import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
 import { DEFAULT_SYNC_CONCURRENCY, MAX_PACKS_PER_PAGE, MAX_PAGES_PER_SYNC } from './limits.ts';
@@ -48,7 +48,8 @@ export async function runAnchorSync(options: SyncOptions): Promise<SyncResult[]>
       ...(options.policy ? { policy: options.policy } : {}),
       ...(options.force ? { force: true } : {}),
     }));
-  const due = plan.peers.filter((p) => p.due);
+  // Peers the policy refuses are reported (and audited) as refused, not left out.
+  const due = plan.peers.filter((p) => p.due || p.reason === 'policy');
   const results: SyncResult[] = new Array(due.length);
   const limit = Math.max(1, Math.min(options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, 64));
   let cursor = 0;
@@ -93,8 +94,8 @@ async function syncPeer(options: SyncOptions & { clock: () => number }, peer: Pe
     result.rejected = { code: e.code, message: e.message };
     const seq = e.details?.seq;
     if (typeof seq === 'number') result.rejected.seq = seq;
-    // Pack rejections were audited where they happened; report the others here.
-    if (!e.code.startsWith('ERR_PACK_')) {
+    // Rejections inside apply were audited there; report the others here.
+    if (!wasAudited(error)) {
       const warning = await emitAudit(options.audit, {
         type: 'FED_ANCHOR_SYNC_REJECT',
         at: formatTimestamp(options.clock()),
@@ -124,15 +125,24 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
   let refreshAfterSec: number | undefined;
   for (let pages = 0; pages < MAX_PAGES_PER_SYNC; pages++) {
     options.signal?.throwIfAborted();
-    const page = checkPage(
-      await transport.pull({
+    const pull = (withToken: string | undefined) =>
+      transport.pull({
         ...ref,
         since,
         ...(state && state.seq === since ? { sinceHash: state.hash } : {}),
-        ...(token === undefined ? {} : { token }),
+        ...(withToken === undefined ? {} : { token: withToken }),
         ...(options.signal ? { signal: options.signal } : {}),
-      }),
-    );
+      });
+    let raw: unknown;
+    try {
+      raw = await pull(token);
+    } catch (error) {
+      // A saved token the source no longer knows must not block the peer forever: `since` alone is enough.
+      if (token === undefined || !isAnchorSyncError(error, 'ERR_INVALID_ARGUMENT')) throw error;
+      token = undefined;
+      raw = await pull(undefined);
+    }
+    const page = checkPage(raw);
     result.pages++;
     refreshAfterSec = page.refreshAfterSec ?? refreshAfterSec;
     const pullWarning = await emitAudit(options.audit, {
@@ -144,8 +154,9 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
       notModified: page.notModified === true,
     });
     if (pullWarning) result.warnings.push(pullWarning);
-    for (const value of page.packs) {
-      const outcome = await applyUnlocked(options, value, { expect: ref });
+    for (let i = 0; i < page.packs.length; i++) {
+      const followedByNewer = i < page.packs.length - 1 || page.next !== undefined;
+      const outcome = await applyUnlocked(options, page.packs[i], { expect: ref, followedByNewer });
       for (const key of ['added', 'updated', 'retired', 'revoked', 'unchanged'] as const) result[key] += outcome.counts[key];
       for (const w of outcome.warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
       if (outcome.status === 'applied') result.packsApplied++;

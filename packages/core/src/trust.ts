@@ -1,8 +1,8 @@
 /**
  * Which keys may sign packs for an organisation (DESIGN.md rule 2): keys
- * pinned for it, this organisation's own ACTIVE signers when it is the
- * local one, and, only when the policy allows rotation, the ACTIVE anchors
- * accepted from its last pack.
+ * pinned for it (unless it has since retired or revoked them), this
+ * organisation's own ACTIVE signers when it is the local one, and, only when
+ * the policy allows rotation, the ACTIVE anchors accepted from its last pack.
  */
 import type { TrustedKey } from './pack-verify.ts';
 import type { StorageDriver } from './storage.ts';
@@ -27,14 +27,20 @@ export interface TrustOptions {
  */
 export async function trustedKeysFor(storage: StorageDriver, ns: string, orgId: string, options: TrustOptions = {}): Promise<TrustedKey[]> {
   const trusted: TrustedKey[] = [];
-  for (const t of await listTrustAnchors(storage, ns, orgId)) trusted.push({ kid: t.kid, pubB64u: t.pubB64u, source: 'pinned' });
+  const anchors = await getAnchors(storage, ns, orgId);
+  // Rule 4 outranks a pin: once the organisation itself said a key is RETIRED
+  // or REVOKED, that key signs none of its later packs, pinned or not.
+  const withdrawn = new Set(anchors.filter((a) => a.status !== 'ACTIVE').map((a) => a.pubB64u));
+  for (const t of await listTrustAnchors(storage, ns, orgId)) {
+    if (!withdrawn.has(t.pubB64u)) trusted.push({ kid: t.kid, pubB64u: t.pubB64u, source: 'pinned' });
+  }
   if (options.localOrgId !== undefined && options.localOrgId === orgId) {
     for (const s of await listSigners(storage)) {
       if (s.status === 'ACTIVE') trusted.push({ kid: s.kid, pubB64u: s.pubB64u, source: 'local' });
     }
   }
   if (options.allowRotation) {
-    for (const a of await getAnchors(storage, ns, orgId)) {
+    for (const a of anchors) {
       if (a.status === 'ACTIVE') trusted.push({ kid: a.kid, pubB64u: a.pubB64u, source: 'rotation' });
     }
   }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { getAnchors, getSyncState, listBaseSeqs, loopbackTransport, runAnchorSync, servePackPage } from '@anchorsync/core';
+import { makeClient, makeOrg, NS, testClock } from './helpers.ts';
+
+describe('pack log: where new peers start', () => {
+  it('a new peer is served from the newest base (snapshot) pack, not from seq 1, and ends in the same state', async () => {
+    const clock = testClock();
+    const org = await makeOrg('org-a', { kids: ['k1', 'k2'], clock });
+    await org.publish();
+    await org.addSigner('k3');
+    await org.publish();
+    await org.publish({ snapshot: true });
+    await org.addSigner('k4');
+    await org.publish();
+    expect(await listBaseSeqs(org.storage, NS, 'org-a')).toEqual([1, 3]);
+
+    const first = await servePackPage(org.storage, { ns: NS, orgId: 'org-a', since: 0 });
+    expect(first.packs.map((p) => (p as { seq: number }).seq)).toEqual([3, 4]);
+
+    const client = makeClient(clock);
+    await client.pin(org);
+    const [result] = await runAnchorSync({ storage: client.storage, transport: loopbackTransport(org.storage), peers: [{ ns: NS, orgId: 'org-a' }], clock });
+    expect(result).toMatchObject({ ok: true, toSeq: 4, packsApplied: 2 });
+    expect(await getAnchors(client.storage, NS, 'org-a')).toEqual(await getAnchors(org.storage, NS, 'org-a'));
+    expect((await getSyncState(client.storage, NS, 'org-a'))?.hash).toBe((await getSyncState(org.storage, NS, 'org-a'))?.hash);
+  });
+
+  it('a peer that is behind still gets the deltas after its seq (not the base), so it pays only for what changed', async () => {
+    const clock = testClock();
+    const org = await makeOrg('org-a', { kids: ['k1'], clock });
+    await org.publish();
+    await org.addSigner('k2');
+    await org.publish();
+    await org.publish({ snapshot: true });
+    const page = await servePackPage(org.storage, { ns: NS, orgId: 'org-a', since: 1 });
+    expect(page.packs.map((p) => (p as { seq: number }).seq)).toEqual([2, 3]);
+  });
+});
