@@ -9,7 +9,7 @@ import { applyUnlocked, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
 import { packHash } from './canonical.ts';
 import { AnchorSyncError } from './errors.ts';
-import { DEFAULT_PACK_TTL_MS } from './limits.ts';
+import { DEFAULT_PACK_TTL_MS, MAX_SIGNATURES_PER_PACK } from './limits.ts';
 import { mergeAnchors } from './merge.ts';
 import { loadPack, storePack } from './pack-log.ts';
 import { signAnchorPack, type PackSigner } from './pack-sign.ts';
@@ -26,7 +26,7 @@ export interface PublishOptions extends Omit<EngineContext, 'localOrgId'> {
   orgId: string;
   /** Pack lifetime; peers refuse it after. Default a week. */
   ttlMs?: number;
-  /** Sign with these kids only (default: every ACTIVE signer). */
+  /** Sign with these kids only (default: the oldest ACTIVE signers, up to 16). */
   signWith?: readonly string[];
   /** Publish a base pack listing every kid, so new peers can start here. */
   snapshot?: boolean;
@@ -82,7 +82,9 @@ async function publishUnlocked(options: PublishOptions): Promise<PublishResult> 
   }
 
   const signers = await listSigners(storage);
-  const wanted = new Set(options.signWith ?? signers.filter((s) => s.status === 'ACTIVE').map((s) => s.kid));
+  // Default signers: the oldest ACTIVE keys (roots come first), at most as many as a pack may carry.
+  const active = signers.filter((s) => s.status === 'ACTIVE').sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const wanted = new Set(options.signWith ?? active.slice(0, MAX_SIGNATURES_PER_PACK).map((s) => s.kid));
   const packSigners: PackSigner[] = [];
   for (const kid of wanted) packSigners.push({ kid, secretKey: await getSignerSecret(storage, kid) });
   if (packSigners.length === 0) throw new AnchorSyncError('ERR_NO_SIGNER', `no ACTIVE signer to sign a pack of ${orgId}`);

@@ -36,3 +36,14 @@ describe('pack log: where new peers start', () => {
     expect(page.packs.map((p) => (p as { seq: number }).seq)).toEqual([2, 3]);
   });
 });
+
+describe('publish with many keys', () => {
+  it('an organisation with more ACTIVE keys than a pack may carry signatures still publishes, signed by its 16 oldest keys', async () => {
+    const clock = testClock();
+    const kids = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const org = await makeOrg('org-a', { kids, clock });
+    const { pack } = await org.publish();
+    expect(pack.anchors).toHaveLength(20);
+    expect(pack.sig.map((s) => s.kid)).toEqual(kids.slice(0, 16));
+  });
+});
