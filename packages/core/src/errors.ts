@@ -36,6 +36,12 @@ export type AnchorSyncErrorCode =
   | 'ERR_STORAGE_CORRUPT'
   /** The storage driver failed. */
   | 'ERR_STORAGE'
+  /** A key or value exceeds what the storage backend accepts (e.g. Cloudflare KV's 512-byte keys). */
+  | 'ERR_STORAGE_LIMIT'
+  /** An encrypted value failed authentication: altered, truncated, moved to another key, or the wrong key. */
+  | 'ERR_STORAGE_TAMPERED'
+  /** Stored state is older than a high-water mark this client recorded: a restored backup or a rollback. */
+  | 'ERR_STORAGE_ROLLBACK'
   /** A local signer does not exist, or the operation does not fit its state. */
   | 'ERR_SIGNER'
   /** Publishing needs at least one ACTIVE local signer with its secret key. */
