@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bytesToB64u,
+  ed25519Sign,
+  getAnchors,
+  getSignerSecret,
+  getSyncState,
+  loopbackTransport,
+  publishAnchorPack,
+  revokeSigner,
+  runAnchorSync,
+  utf8,
+  type StorageDriver,
+} from '@anchorsync/core';
+import { memoryStorage } from '@anchorsync/storage-memory';
+import { postMessageTransport, servePostMessage, type ServePostMessageOptions } from '../src/index.ts';
+import { channel, makePublisher, NS, onCleanup, pinned, rejection, type Publisher } from './helpers.ts';
+
+/** A key manager: a store synced from org-a's publisher, answering on a real MessageChannel. */
+async function keyManager(options: Partial<ServePostMessageOptions> = {}) {
+  const pub = await makePublisher('org-a', 2);
+  const storage = await pinned(pub);
+  await runAnchorSync({ storage, transport: loopbackTransport(pub.storage), peers: [{ ns: NS, orgId: 'org-a' }] });
+  const { port1, port2 } = channel();
+  const responder = servePostMessage({ storage, listenOn: port2, ...options });
+  onCleanup(() => responder.stop());
+  return { pub, storage, responder, transport: postMessageTransport({ target: port1 }) };
+}
+
+async function sign(pub: Publisher, kid: string, message: string): Promise<string> {
+  return bytesToB64u(ed25519Sign(utf8(message), await getSignerSecret(pub.storage, kid)));
+}
+
+describe('verifyMessage: the responder checks a signature against its synced anchors', () => {
+  it('a message signed by an ACTIVE anchor is ok, as text and as bytes, and the verdict names the anchor', async () => {
+    const { pub, transport } = await keyManager();
+    const signature = await sign(pub, 'k1', 'hello from org-a');
+    const verdict = await transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k1', message: 'hello from org-a', signature });
+    expect(verdict).toMatchObject({ ok: true, anchor: { orgId: 'org-a', kid: 'k1', status: 'ACTIVE' } });
+    const bytes = await transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k1', message: utf8('hello from org-a'), signature });
+    expect(bytes.ok).toBe(true);
+  });
+
+  it('a signature by a key revoked since is refused with REVOKED once the key manager synced the revocation', async () => {
+    const { pub, storage, transport } = await keyManager();
+    const signature = await sign(pub, 'k1', 'sent before the revocation');
+    await revokeSigner(pub.storage, 'k1');
+    await publishAnchorPack({ storage: pub.storage, ns: NS, orgId: 'org-a' });
+    await runAnchorSync({ storage, transport: loopbackTransport(pub.storage), peers: [{ ns: NS, orgId: 'org-a' }], force: true });
+    const verdict = await transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k1', message: 'sent before the revocation', signature });
+    expect(verdict).toMatchObject({ ok: false, reason: 'REVOKED', anchor: { kid: 'k1', status: 'REVOKED' } });
+  });
+
+  it('a wrong signature, another message, an unknown kid and an unknown org are each refused with their reason', async () => {
+    const { pub, transport } = await keyManager();
+    const signature = await sign(pub, 'k1', 'original');
+    const ask = (over: object) => transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k1', message: 'original', signature, ...over });
+    expect(await ask({ message: 'tampered' })).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    expect(await ask({ signature: await sign(pub, 'root', 'original') })).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    expect(await ask({ signature: 'AAAA' })).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    expect(await ask({ kid: 'nobody' })).toEqual({ ok: false, reason: 'UNKNOWN_KID' });
+    expect(await ask({ orgId: 'org-z' })).toEqual({ ok: false, reason: 'UNKNOWN_ORG' });
+  });
+
+  it('malformed arguments are refused locally with ERR_INVALID_ARGUMENT and never posted', async () => {
+    const { transport } = await keyManager();
+    expect((await rejection(transport.verifyMessage({ ns: NS, orgId: 'org a', kid: 'k1', message: 'm', signature: 'AAAA' }))).code).toBe('ERR_INVALID_ARGUMENT');
+    const bad = { ns: NS, orgId: 'org-a', kid: 'k1', message: 42 as unknown as string, signature: 'AAAA' };
+    expect((await rejection(transport.verifyMessage(bad))).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(transport.inFlight).toBe(0);
+  });
+});
+
+describe('UI reads: peers, anchors, sync state', () => {
+  it('listPeers names every synced or pinned peer with its state; getAnchors and getSyncState match the store', async () => {
+    const { storage, transport } = await keyManager();
+    const other = await makePublisher('org-b', 1);
+    const { pinTrustAnchor } = await import('@anchorsync/core');
+    await pinTrustAnchor(storage, { ns: 'staging', orgId: 'org-b', kid: 'root', pubB64u: other.pubB64u });
+    const list = await transport.listPeers();
+    expect(list.truncated).toBe(false);
+    expect(list.peers.map((p) => [p.ns, p.orgId, p.state?.seq])).toEqual([
+      [NS, 'org-a', 2],
+      ['staging', 'org-b', undefined],
+    ]);
+    expect(list.peers[0]!.state).toEqual(await getSyncState(storage, NS, 'org-a'));
+    expect(await transport.getAnchors(NS, 'org-a')).toEqual(await getAnchors(storage, NS, 'org-a'));
+    expect(await transport.getSyncState(NS, 'org-a')).toEqual(await getSyncState(storage, NS, 'org-a'));
+    expect(await transport.getSyncState(NS, 'org-q')).toBeUndefined();
+    expect(await transport.getAnchors(NS, 'org-q')).toEqual([]);
+    expect((await transport.listPeers({ ns: 'staging' })).peers).toEqual([{ ns: 'staging', orgId: 'org-b' }]);
+    expect((await transport.listPeers({ ns: 'dev' })).peers).toEqual([]);
+  });
+
+  it('a responder serves only the read ops it lists: others are ERR_METHOD_NOT_ALLOWED', async () => {
+    const { transport } = await keyManager({ ops: ['verify'] });
+    expect((await rejection(transport.getAnchors(NS, 'org-a'))).code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect((await rejection(transport.pull({ ns: NS, orgId: 'org-a', since: 0 }))).code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect((await transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k9', message: '', signature: 'AAAA' })).ok).toBe(false);
+  });
+
+  it('an extension op gets its params and the origin, and its plain result comes back; unknown ones are refused', async () => {
+    const seen: unknown[] = [];
+    const { transport } = await keyManager({
+      extensions: {
+        'x-echo': (params, info) => {
+          seen.push([params, info]);
+          return { echoed: params.value as string };
+        },
+        'x-leaky': () => ({ fn: (() => 1) as unknown as string }),
+      },
+    });
+    expect(await transport.call('x-echo', { value: 'hi' })).toEqual({ echoed: 'hi' });
+    expect(seen).toEqual([[{ value: 'hi' }, { origin: '' }]]);
+    expect((await rejection(transport.call('x-nothing'))).code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect((await rejection(transport.call('x-leaky'))).code).toBe('ERR_INTERNAL');
+    expect((await rejection(transport.call('bad' as 'x-bad'))).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('a responder never echoes internal errors or secrets', () => {
+  it('a storage failure reaches the client as ERR_INTERNAL "internal error", and only onError sees the cause', async () => {
+    const secret = 'postgres://admin:hunter2@db.internal/keys';
+    const inner = memoryStorage();
+    const fail = async (): Promise<never> => Promise.reject(new Error(`connect ${secret} failed`));
+    const failing: StorageDriver = { ...inner, get: fail, list: fail };
+    const errors: unknown[] = [];
+    const { port1, port2 } = channel();
+    const responder = servePostMessage({ storage: failing, listenOn: port2, onError: (e) => errors.push(e) });
+    onCleanup(() => responder.stop());
+    const raw: string[] = [];
+    port1.addEventListener('message', (e) => raw.push(JSON.stringify(e.data)));
+    const transport = postMessageTransport({ target: port1 });
+    for (const call of [() => transport.pull({ ns: NS, orgId: 'org-a', since: 0 }), () => transport.getAnchors(NS, 'org-a'), () => transport.listPeers()]) {
+      const e = await rejection(call());
+      expect(e.code).toBe('ERR_INTERNAL');
+      expect(e.message).toBe('responder: internal error');
+    }
+    expect(raw).toHaveLength(3);
+    for (const text of raw) {
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toMatch(/\n\s+at |\.ts:\d|node_modules|Error:/);
+      expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(['anchorsync', 'error', 'id', 'ok']);
+    }
+    expect(errors).toHaveLength(3);
+    expect(String((errors[0] as Error).cause ?? errors[0])).toContain('hunter2');
+  });
+});
