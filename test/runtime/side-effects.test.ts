@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const entries = ['@anchorsync/core', '@anchorsync/core/verify', '@anchorsync/storage-memory', '@anchorsync/storage-idb', '@anchorsync/storage-encrypted', '@anchorsync/transport-postmessage'];
+const entries = ['@anchorsync/core', '@anchorsync/core/verify', '@anchorsync/storage-memory', '@anchorsync/storage-idb', '@anchorsync/storage-encrypted', '@anchorsync/transport-postmessage', '@anchorsync/storage-cloudflare-kv'];
 
 const OWN_SOURCE = /\/packages\/[^/]+\/src\//;
 
@@ -70,7 +70,7 @@ describe('"sideEffects": false is true', () => {
   });
 
   it('every package declares "sideEffects": false', () => {
-    for (const name of ['core', 'storage-memory', 'storage-idb', 'storage-encrypted', 'transport-postmessage']) {
+    for (const name of ['core', 'storage-memory', 'storage-idb', 'storage-encrypted', 'transport-postmessage', 'storage-cloudflare-kv']) {
       const pkg = JSON.parse(readFileSync(new URL(`../../packages/${name}/package.json`, import.meta.url), 'utf8')) as { sideEffects?: unknown };
       expect(pkg.sideEffects, name).toBe(false);
     }

@@ -88,7 +88,8 @@ export const conformanceCases: ConformanceCase[] = [
     name: 'unicode keys and values round-trip, and list sorts by code unit',
     async run(make) {
       const s = await make();
-      const keys = ['fed:u:é', 'fed:u:e', 'fed:u:日本', 'fed:u:😀', 'fed:u:Z'];
+      // '\uff01' sorts after '😀' by code unit but before it by UTF-8 bytes: a driver that skips the sort fails.
+      const keys = ['fed:u:é', 'fed:u:e', 'fed:u:日本', 'fed:u:😀', 'fed:u:\uff01', 'fed:u:Z'];
       for (const k of keys) await s.set(k, { k, text: 'Grüße 😀 \u2028' });
       same(await s.list('fed:u:'), [...keys].sort(), 'sorted unicode keys');
       same(await s.get('fed:u:😀'), { k: 'fed:u:😀', text: 'Grüße 😀 \u2028' }, 'unicode value');

@@ -4,15 +4,21 @@
  * exactly as they were; equivocation evidence goes under its own key.
  */
 import { getAnchors, getSyncState } from './anchor-registry.ts';
+import { pendingIntent, writeIntent } from './apply-intent.ts';
 import { emitAudit, type AuditSink } from './audit.ts';
+import { packSigningBytes } from './canonical.ts';
 import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
 import { hashB64u } from './hash.ts';
+import { assertNoRollback, raiseHighWater } from './high-water.ts';
 import { CLOCK_SKEW_TOLERANCE_MS } from './limits.ts';
 import { mergeAnchors } from './merge.ts';
 import { storePack } from './pack-log.ts';
-import { verifyAnchorPack } from './pack-verify.ts';
+import type { CryptoProvider } from './crypto-provider.ts';
+import { checkPackSignaturesAsync } from './pack-signatures.ts';
+import type { VerifiedPack } from './pack-verify.ts';
 import { peerLockName, processLock, type LockFn } from './peer-lock.ts';
 import { checkCrossOrgPolicy, type CrossOrgPolicy } from './policy.ts';
+import { listSigners } from './signer-registry.ts';
 import { guarded, keys, type JsonValue, type StorageDriver } from './storage.ts';
 import { formatTimestamp, parseTimestamp, systemClock, type Clock } from './time.ts';
 import { trustedKeysFor } from './trust.ts';
@@ -32,6 +38,19 @@ export interface EngineContext {
   /** Cross-context lock (e.g. Web Locks); default in-process. */
   lock?: LockFn;
   limits?: PackLimits;
+  /**
+   * A second store, not restored with `storage` (localStorage beside
+   * IndexedDB, a Durable Object beside KV, another file), where the engine
+   * records the highest {seq, hash} it accepted per peer. A main store whose
+   * state is below its mark is refused with `ERR_STORAGE_ROLLBACK`
+   * (see `recoverFromRollback`). Wrap it with `encryptedStorage` as well.
+   */
+  highWater?: StorageDriver;
+  /**
+   * Platform hashing for large packs (`platformCrypto()` from
+   * `@anchorsync/crypto-platform`). The same decisions as without it.
+   */
+  crypto?: CryptoProvider;
 }
 
 export interface ApplyOptions {
@@ -45,6 +64,16 @@ export interface ApplyOptions {
    * Only the newest pack a pull reaches must be unexpired (rule 3).
    */
   followedByNewer?: boolean;
+}
+
+/** Options only the engine itself passes. */
+export interface EngineApplyOptions extends ApplyOptions {
+  /**
+   * Publish completing a pack from its own log: every local signer, whatever
+   * its status now, is trusted for it, since we signed it when the signer
+   * was ACTIVE and it may already have been served.
+   */
+  ownLog?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -87,7 +116,7 @@ export async function applyAnchorPack(ctx: EngineContext, value: unknown, option
 }
 
 /** `applyAnchorPack` for a caller that already holds the peer's lock. */
-export async function applyUnlocked(ctx: EngineContext, value: unknown, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+export async function applyUnlocked(ctx: EngineContext, value: unknown, options: EngineApplyOptions = {}): Promise<ApplyOutcome> {
   const clock = ctx.clock ?? systemClock;
   let ref: PeerRef | undefined = options.expect;
   let seq: number | undefined;
@@ -116,23 +145,49 @@ export async function applyUnlocked(ctx: EngineContext, value: unknown, options:
   }
 }
 
-async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, options: ApplyOptions): Promise<ApplyOutcome> {
+async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, options: EngineApplyOptions): Promise<ApplyOutcome> {
   const { storage } = ctx;
   const { ns, orgId } = shaped;
   const now = clock();
   const warnings: string[] = [];
+
+  // A store put back to an older copy is refused before any rule: its state cannot judge freshness.
+  const state = await getSyncState(storage, ns, orgId);
+  const mark = ctx.highWater ? await assertNoRollback(storage, ctx.highWater, ns, orgId, state ?? null) : undefined;
+  const intent = await pendingIntent(storage, ns, orgId, shaped.seq, state?.hash);
 
   // Rule 2: signatures by enough distinct trusted keys.
   const trusted = await trustedKeysFor(storage, ns, orgId, {
     ...(ctx.localOrgId === undefined ? {} : { localOrgId: ctx.localOrgId }),
     allowRotation: ctx.policy?.allowRotation === true,
   });
+  if (options.ownLog && ctx.localOrgId === orgId) {
+    for (const s of await listSigners(storage)) if (s.status !== 'ACTIVE') trusted.push({ kid: s.kid, pubB64u: s.pubB64u, source: 'local' });
+  }
   const threshold = ctx.threshold ?? ctx.policy?.threshold;
-  const { pack, bytes } = verifyAnchorPack(shaped, { trusted, ...(threshold === undefined ? {} : { threshold }), ...ctx.limits });
-  const hash = hashB64u(bytes);
+  let verified: Pick<VerifiedPack, 'pack' | 'bytes'>;
+  try {
+    // `shaped` is validatePack's own output, so only the signatures are left to check.
+    verified = await checkPackSignaturesAsync(shaped, { trusted, ...(threshold === undefined ? {} : { threshold }), ...ctx.limits, ...(ctx.crypto ? { crypto: ctx.crypto } : {}) });
+  } catch (error) {
+    // An apply that crashed after writing anchors may have withdrawn the very
+    // keys that signed this pack; its intent record says it passed rule 2
+    // against the state before, so completing it is what that apply would have done.
+    const bytes = intent && isAnchorSyncError(error, 'ERR_PACK_SIGNATURE') ? packSigningBytes(shaped) : undefined;
+    if (!bytes || hashB64u(bytes) !== intent?.hash) throw error;
+    verified = { pack: shaped, bytes };
+  }
+  const { pack, bytes } = verified;
+  const hash = await hashB64u(bytes, ctx.crypto);
+  if (intent && intent.hash !== hash) {
+    // Another pack at the seq of a pack we already began to apply: two signed histories.
+    await recordEquivocation(storage, pack, hash, intent.hash, now);
+    throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `two different packs signed for ${orgId}#${pack.seq}`, {
+      details: { seq: pack.seq, accepted: intent.hash, received: hash },
+    });
+  }
 
   // Rule 3: freshness against what we accepted last.
-  const state = await getSyncState(storage, ns, orgId);
   if (state) {
     if (pack.seq < state.seq) {
       throw new AnchorSyncError('ERR_PACK_ROLLBACK', `pack ${orgId}#${pack.seq} is older than accepted #${state.seq}`, {
@@ -142,9 +197,11 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
     if (pack.seq === state.seq) {
       if (hash === state.hash) {
         if (options.keepPack) await storePack(storage, pack);
+        // A mark that lags (a crash after the state write) catches up here.
+        if (ctx.highWater && (mark?.seq ?? 0) < state.seq) await raiseHighWater(ctx.highWater, state, now, mark ?? null);
         return { status: 'unchanged', ns, orgId, seq: pack.seq, hash, counts: { ...NO_CHANGE }, warnings };
       }
-      await recordEquivocation(storage, pack, hash, state, now);
+      await recordEquivocation(storage, pack, hash, state.hash, now);
       throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `two different packs signed for ${orgId}#${pack.seq}`, {
         details: { seq: pack.seq, accepted: state.hash, received: hash },
       });
@@ -174,9 +231,12 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   const decision = await checkCrossOrgPolicy(storage, ctx.policy, { op: 'apply', ns, orgId, now, consume: true });
   if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message, { details: { seq: pack.seq } });
 
-  // Writes, in crash-safe order: log, anchors, then state. A crash before the
-  // state write leaves the old seq, so the next sync re-applies this pack and
-  // the merge, being idempotent, completes it; no order exposes a lower seq.
+  // Writes, in crash-safe order: intent, log, anchors, state, then the mark.
+  // A crash before the state write leaves the old seq, so the next sync
+  // re-applies this pack (the intent vouches for its signatures) and the
+  // merge, being idempotent, completes it. Anchors before state: a reader
+  // never sees a seq whose revocations are not stored yet.
+  if (merged.changed) await writeIntent(storage, ns, orgId, { seq: pack.seq, hash, prev: state?.hash ?? null });
   if (options.keepPack) await storePack(storage, pack);
   if (merged.changed) await guarded('set', () => storage.set(keys.anchors(ns, orgId), merged.anchors as unknown as JsonValue));
   const next: SyncState = {
@@ -190,6 +250,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   };
   if (state?.nextSyncAt !== undefined) next.nextSyncAt = state.nextSyncAt;
   await guarded('set', () => storage.set(keys.syncState(ns, orgId), next as unknown as JsonValue));
+  if (ctx.highWater) await raiseHighWater(ctx.highWater, next, now, mark ?? null);
 
   const outcome: ApplyOutcome = { status: 'applied', ns, orgId, seq: pack.seq, hash, counts: merged.counts, warnings };
   const auditWarning = await emitAudit(ctx.audit, {
@@ -207,11 +268,11 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
 }
 
 /** Keeps both signed statements: together they prove the publisher signed two histories. */
-async function recordEquivocation(storage: StorageDriver, pack: AnchorPack, hash: string, state: SyncState, now: number): Promise<void> {
+async function recordEquivocation(storage: StorageDriver, pack: AnchorPack, hash: string, acceptedHash: string, now: number): Promise<void> {
   const evidence = {
     detectedAt: formatTimestamp(now),
     seq: pack.seq,
-    acceptedHash: state.hash,
+    acceptedHash,
     receivedHash: hash,
     received: pack as unknown as JsonValue,
   };

@@ -1,11 +1,14 @@
 /**
  * Canonical signing bytes: RFC 8785 (JCS, through `canonicalize`) of the pack
  * without `sig`, behind a fixed domain prefix. The same pack gives the same
- * bytes on every runtime.
+ * bytes on every runtime. Pack bodies inside the v1 schema take a fast path
+ * that writes the same bytes (fast-canonical.ts); everything else goes
+ * through `canonicalize`.
  */
 import canonicalize from 'canonicalize';
 import { utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
+import { packBodyJson } from './fast-canonical.ts';
 import { hashB64u } from './hash.ts';
 import { PACK_DOMAIN } from './limits.ts';
 import type { AnchorPack, UnsignedAnchorPack } from './types.ts';
@@ -56,7 +59,21 @@ export function unsignedPart(pack: UnsignedAnchorPack | AnchorPack): UnsignedAnc
  * ```
  */
 export function packSigningBytes(pack: UnsignedAnchorPack | AnchorPack): Uint8Array {
-  return utf8(PACK_DOMAIN + canonicalJson(unsignedPart(pack)));
+  const body = unsignedPart(pack);
+  return utf8(PACK_DOMAIN + (packBodyJson(body) ?? canonicalJson(body)));
+}
+
+/**
+ * `packSigningBytes` of a pack `validatePack` returned: inside the schema by
+ * construction, so the fast path always applies and `canonicalize` is not
+ * needed (verify-only bundles leave it out). Internal.
+ *
+ * @throws {AnchorSyncError} `ERR_INTERNAL` if the pack is not in the schema after all.
+ */
+export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
+  const text = packBodyJson(unsignedPart(pack));
+  if (text === undefined) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack left the v1 schema');
+  return utf8(PACK_DOMAIN + text);
 }
 
 /** base64url SHA-512/256 of a pack's signing bytes: its identity in `prev` and in sync state. */

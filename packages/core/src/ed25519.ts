@@ -1,12 +1,12 @@
 /**
- * Ed25519 through @noble/ed25519 with @noble/hashes SHA-512: no WebCrypto,
- * no platform crypto. Verification is strict RFC 8032 (`zip215: false`):
+ * Ed25519 through @noble/ed25519 with core's own SHA-512 (sha512.ts): no
+ * WebCrypto, no platform crypto. Verification is strict RFC 8032 (`zip215: false`):
  * canonical S and point encodings; small-order public keys are refused here
  * too. It never throws on malformed input.
  */
-import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { getPublicKey, hashes, Point, sign, verify } from '@noble/ed25519';
 import { AnchorSyncError } from './errors.ts';
+import { sha512 } from './sha512.ts';
 
 /**
  * Strict mode, stated rather than inherited: noble's default is ZIP215,
@@ -34,9 +34,9 @@ function isBytes(value: unknown): value is Uint8Array {
 }
 
 // Wired on first use, not at import, so the module has no side effects.
-function ready(): typeof ed {
-  if (ed.hashes.sha512 !== sha512) ed.hashes.sha512 = sha512;
-  return ed;
+// Named imports (not `import * as`) let bundlers drop signing from verify-only code.
+function ready(): void {
+  if (hashes.sha512 !== sha512) hashes.sha512 = sha512;
 }
 
 /** `crypto.getRandomValues`, the one platform call core makes (not `crypto.subtle`). */
@@ -67,7 +67,8 @@ export function generateKeyPair(random: RandomSource = defaultRandom): Ed25519Ke
 /** The public key of a 32-byte secret key (seed). */
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== 32) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'secret key must be 32 bytes');
-  return ready().getPublicKey(secretKey);
+  ready();
+  return getPublicKey(secretKey);
 }
 
 /**
@@ -80,7 +81,8 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
  */
 export function ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== 32) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'secret key must be 32 bytes');
-  return ready().sign(message, secretKey);
+  ready();
+  return sign(message, secretKey);
 }
 
 /**
@@ -97,17 +99,17 @@ export function ed25519VerifyDetailed(signature: Uint8Array, message: Uint8Array
   if (!isBytes(signature) || signature.length !== 64) return { ok: false, reason: 'BAD_LENGTH' };
   if (!isBytes(publicKey) || publicKey.length !== 32) return { ok: false, reason: 'BAD_LENGTH' };
   if (!isBytes(message)) return { ok: false, reason: 'BAD_LENGTH' };
-  const lib = ready();
-  let point: ed.Point;
+  ready();
+  let point: Point;
   try {
-    point = lib.Point.fromBytes(publicKey, false);
+    point = Point.fromBytes(publicKey, false);
   } catch {
     return { ok: false, reason: 'BAD_KEY' };
   }
   // A small-order key verifies signatures over many messages; no real signer has one.
   if (point.isSmallOrder()) return { ok: false, reason: 'WEAK_KEY' };
   try {
-    return lib.verify(signature, message, publicKey, VERIFY_OPTIONS) ? { ok: true } : { ok: false, reason: 'BAD_SIGNATURE' };
+    return verify(signature, message, publicKey, VERIFY_OPTIONS) ? { ok: true } : { ok: false, reason: 'BAD_SIGNATURE' };
   } catch {
     return { ok: false, reason: 'BAD_SIGNATURE' };
   }
@@ -122,7 +124,7 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
 export function isValidPublicKey(bytes: Uint8Array): boolean {
   if (bytes.length !== 32) return false;
   try {
-    return !ready().Point.fromBytes(bytes, false).isSmallOrder();
+    return !Point.fromBytes(bytes, false).isSmallOrder();
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 let lookup: Int16Array | undefined;
+const B64U = /^[A-Za-z0-9_-]*$/;
 
 function decodeTable(): Int16Array {
   if (lookup) return lookup;
@@ -73,6 +74,25 @@ export function b64uToBytes(text: string): Uint8Array | undefined {
   // Spare low bits must be zero, otherwise two strings would decode alike.
   if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) return undefined;
   return out;
+}
+
+/**
+ * Whether `text` is the canonical unpadded base64url of exactly `byteLength`
+ * bytes: the same answer as `b64uToBytes(text)?.length === byteLength`,
+ * without decoding (validators check every key of a pack this way).
+ *
+ * @example
+ * ```ts
+ * isB64uOfLength('-_8', 2) // true
+ * isB64uOfLength('-_9', 2) // false: spare bits set
+ * ```
+ */
+export function isB64uOfLength(text: string, byteLength: number): boolean {
+  const len = Math.ceil((byteLength * 4) / 3);
+  if (typeof text !== 'string' || text.length !== len || !B64U.test(text)) return false;
+  // Spare low bits of the last character must be zero, as in b64uToBytes.
+  const spare = len * 6 - byteLength * 8;
+  return len === 0 || (decodeTable()[text.charCodeAt(len - 1)]! & ((1 << spare) - 1)) === 0;
 }
 
 let encoder: { encode(input?: string): Uint8Array } | undefined;

@@ -28,5 +28,7 @@ export * from './publish.ts';
 export * from './loopback.ts';
 export * from './sync-plan.ts';
 export * from './sync-run.ts';
+export * from './high-water.ts';
+export * from './rollback-recovery.ts';
 export * from './lookup.ts';
 export * from './jwks.ts';

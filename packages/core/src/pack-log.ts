@@ -5,6 +5,7 @@
  * different publishes can never be mixed into one state (DESIGN.md, Sync).
  */
 import { getSyncState } from './anchor-registry.ts';
+import { packHash } from './canonical.ts';
 import { bytesToB64u, b64uToBytes, utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
 import { MAX_PACKS_PER_PAGE } from './limits.ts';
@@ -24,6 +25,13 @@ export const DEFAULT_PAGE_ANCHORS = 20_000;
  * replaying the whole history.
  */
 export async function storePack(storage: StorageDriver, pack: AnchorPack): Promise<void> {
+  // A logged seq is never rewritten with other bytes: that would be this log equivocating.
+  const existing = await loadPack(storage, pack.ns, pack.orgId, pack.seq);
+  if (existing && packHash(existing) !== packHash(pack)) {
+    throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `the log already holds a different pack ${pack.orgId}#${pack.seq}`, {
+      details: { seq: pack.seq },
+    });
+  }
   await guarded('set', () => storage.set(keys.pack(pack.ns, pack.orgId, pack.seq), pack as unknown as JsonValue));
   if (pack.prev !== undefined) return;
   // Indexed after the pack is logged: a crash in between only means new peers start at an older base.

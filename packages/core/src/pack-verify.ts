@@ -3,13 +3,13 @@
  * organisation (DESIGN.md rule 2): at least `threshold` distinct trusted
  * public keys must have signed the pack's signing bytes.
  */
-import { packSigningBytes } from './canonical.ts';
-import { ed25519Verify } from './ed25519.ts';
-import { b64uToBytes } from './encoding.ts';
+import type { CryptoProvider } from './crypto-provider.ts';
 import { AnchorSyncError } from './errors.ts';
-import { DEFAULT_THRESHOLD, MAX_SIGNATURES_PER_PACK } from './limits.ts';
+import { checkPackSignatures, checkPackSignaturesAsync, thresholdOf } from './pack-signatures.ts';
 import type { AnchorPack } from './types.ts';
 import { validatePack, type PackLimits } from './validate.ts';
+
+export type { CryptoProvider } from './crypto-provider.ts';
 
 /** A public key trusted to sign packs of one organisation. */
 export interface TrustedKey {
@@ -24,6 +24,14 @@ export interface VerifyPackOptions extends PackLimits {
   trusted: readonly TrustedKey[];
   /** Distinct trusted public keys that must have signed. Default 1. */
   threshold?: number;
+}
+
+export interface AsyncVerifyPackOptions extends VerifyPackOptions {
+  /**
+   * Platform hashing (e.g. `@anchorsync/crypto-platform`): the same
+   * decisions as without it, less time on large packs.
+   */
+  crypto?: CryptoProvider;
 }
 
 export interface VerifiedPack {
@@ -45,39 +53,24 @@ export interface VerifiedPack {
  * ```
  */
 export function verifyAnchorPack(value: unknown, options: VerifyPackOptions): VerifiedPack {
-  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > MAX_SIGNATURES_PER_PACK) {
-    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `threshold must be an integer from 1 to ${MAX_SIGNATURES_PER_PACK}`);
+  thresholdOf(options);
+  if ((options as AsyncVerifyPackOptions).crypto !== undefined) {
+    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'a CryptoProvider is used by verifyAnchorPackAsync, not verifyAnchorPack');
   }
-  const pack = validatePack(value, options);
-  const bytes = packSigningBytes(pack);
-  const byKid = new Map<string, string[]>();
-  for (const key of options.trusted) {
-    const list = byKid.get(key.kid) ?? [];
-    if (!list.includes(key.pubB64u)) list.push(key.pubB64u);
-    byKid.set(key.kid, list);
-  }
-  const signedBy = new Set<string>();
-  for (const s of pack.sig) {
-    const candidates = byKid.get(s.kid);
-    if (!candidates) continue;
-    const sigBytes = b64uToBytes(s.sig)!;
-    for (const pubB64u of candidates) {
-      // Counted per public key, not per kid: one key under two kids is one signer.
-      if (signedBy.has(pubB64u)) continue;
-      const pub = b64uToBytes(pubB64u);
-      if (pub && ed25519Verify(sigBytes, bytes, pub)) {
-        signedBy.add(pubB64u);
-        break;
-      }
-    }
-  }
-  if (signedBy.size < threshold) {
-    throw new AnchorSyncError(
-      'ERR_PACK_SIGNATURE',
-      `pack ${pack.orgId}#${pack.seq} has ${signedBy.size} valid trusted signature(s), needs ${threshold}`,
-      { details: { orgId: pack.orgId, seq: pack.seq, valid: signedBy.size, threshold } },
-    );
-  }
-  return { pack, bytes, signedBy: [...signedBy] };
+  return checkPackSignatures(validatePack(value, options), options);
+}
+
+/**
+ * `verifyAnchorPack` with an optional platform `CryptoProvider` (node:crypto,
+ * WebCrypto) doing the hashing.
+ *
+ * @throws {AnchorSyncError} as `verifyAnchorPack` (the Promise rejects).
+ * @example
+ * ```ts
+ * const { pack } = await verifyAnchorPackAsync(value, { trusted, crypto: platformCrypto() })
+ * ```
+ */
+export async function verifyAnchorPackAsync(value: unknown, options: AsyncVerifyPackOptions): Promise<VerifiedPack> {
+  thresholdOf(options);
+  return checkPackSignaturesAsync(validatePack(value, options), options);
 }

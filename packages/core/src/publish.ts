@@ -7,6 +7,7 @@
 import { getAnchors, getSyncState } from './anchor-registry.ts';
 import { applyUnlocked, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
+import { assertNoRollback } from './high-water.ts';
 import { packHash } from './canonical.ts';
 import { AnchorSyncError } from './errors.ts';
 import { DEFAULT_PACK_TTL_MS, MAX_SIGNATURES_PER_PACK } from './limits.ts';
@@ -72,12 +73,18 @@ async function publishUnlocked(options: PublishOptions): Promise<PublishResult> 
   const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'publish', ns, orgId, now, consume: true });
   if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message);
 
-  // A publish that crashed after logging its pack left it one past our state:
-  // finish it rather than sign a different pack under the same seq.
   let state = await getSyncState(storage, ns, orgId);
+  // A restored backup would make us sign a second, different pack under a seq
+  // peers already hold: refuse before anything is signed.
+  if (options.highWater) await assertNoRollback(storage, options.highWater, ns, orgId, state ?? null);
+  // A publish that crashed after logging its pack left it one past our state:
+  // finish it rather than sign a different pack under the same seq (it may
+  // have been served already). Logged again, so a base is indexed; trusted
+  // even if the key that signed it was retired or revoked since; a newer
+  // pack follows it, so it may have expired meanwhile.
   const orphan = await loadPack(storage, ns, orgId, (state?.seq ?? 0) + 1);
   if (orphan) {
-    await applyUnlocked(ctx, orphan, { expect: { ns, orgId } });
+    await applyUnlocked(ctx, orphan, { expect: { ns, orgId }, keepPack: true, ownLog: true, followedByNewer: true });
     state = await getSyncState(storage, ns, orgId);
   }
 

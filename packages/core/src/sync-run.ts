@@ -7,6 +7,7 @@
 import { getSyncState } from './anchor-registry.ts';
 import { applyUnlocked, wasAudited, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
+import { assertNoRollback, raiseHighWater } from './high-water.ts';
 import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
 import { DEFAULT_SYNC_CONCURRENCY, MAX_PACKS_PER_PAGE, MAX_PAGES_PER_SYNC } from './limits.ts';
 import { peerLockName, processLock } from './peer-lock.ts';
@@ -114,11 +115,16 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
   const { storage, clock } = options;
   const ref: PeerRef = { ns: peer.ns, orgId: peer.orgId };
   const transport = typeof options.transport === 'function' ? options.transport(ref) : options.transport;
+  // Re-read under the lock: another sync may have moved the state since planning.
+  let state = await getSyncState(storage, peer.ns, peer.orgId);
+  if (options.highWater) {
+    // A rolled-back store is refused before any request or policy use; a mark that lags catches up.
+    const mark = await assertNoRollback(storage, options.highWater, peer.ns, peer.orgId, state ?? null);
+    if (state && (mark?.seq ?? 0) < state.seq) await raiseHighWater(options.highWater, state, clock(), mark ?? null);
+  }
   const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'pull', ...ref, now: clock(), consume: true });
   if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message);
 
-  // Re-read under the lock: another sync may have moved the state since planning.
-  let state = await getSyncState(storage, peer.ns, peer.orgId);
   let since = state?.seq ?? 0;
   result.fromSeq = result.toSeq = since;
   let token = state?.token;

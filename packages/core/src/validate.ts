@@ -4,7 +4,7 @@
  * members, wrong types, non-canonical base64url, bad timestamps and oversize
  * values are refused (DESIGN.md rule 1).
  */
-import { b64uToBytes } from './encoding.ts';
+import { isB64uOfLength } from './encoding.ts';
 import { AnchorSyncError, type AnchorSyncErrorCode } from './errors.ts';
 import { MAX_ANCHORS_PER_PACK, MAX_ID_LENGTH, MAX_SIGNATURES_PER_PACK } from './limits.ts';
 import { parseTimestamp } from './time.ts';
@@ -52,8 +52,7 @@ class Checker {
 
   b64u(value: unknown, path: string, bytes: number): string {
     if (typeof value !== 'string' || value.length > 128) return this.fail(path, 'must be base64url');
-    const decoded = b64uToBytes(value);
-    if (!decoded || decoded.length !== bytes) this.fail(path, `must be ${bytes} bytes of unpadded base64url`);
+    if (!isB64uOfLength(value, bytes)) this.fail(path, `must be ${bytes} bytes of unpadded base64url`);
     return value;
   }
 

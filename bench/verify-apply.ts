@@ -1,0 +1,267 @@
+/**
+ * Verify + apply of one base pack of 100 / 1,000 / 10,000 / 100,000 anchors
+ * with the SDK, against two baselines run alongside on the same packs:
+ *
+ * - (a) the reference libraries alone: `canonicalize` + @noble/ed25519
+ *   strict verify with @noble/hashes SHA-512, and @noble/hashes SHA-512/256
+ *   for the pack hash. No validation, no storage.
+ * - (b) the native floor: a sorted-keys JSON.stringify canonicaliser,
+ *   node:crypto Ed25519 verify and node:crypto SHA-512/256. What the
+ *   platform can do for the same cryptographic work, and nothing else.
+ *
+ * Every row starts from the parsed pack object (JSON.parse is not timed; it
+ * is listed in the breakdown). SDK rows run `applyAnchorPack` on a fresh
+ * memoryStorage with the root key pinned: schema validation, canonical
+ * bytes, strict Ed25519, the pack hash, lifecycle merge, and the writes.
+ */
+import { createHash, createPublicKey, verify as nativeVerify } from 'node:crypto';
+import { hashes as nobleHooks, verify as nobleVerify } from '@noble/ed25519';
+import { sha512 as nobleSha512, sha512_256 as nobleSha512_256 } from '@noble/hashes/sha2.js';
+import canonicalize from 'canonicalize';
+import {
+  applyAnchorPack,
+  b64uToBytes,
+  mergeAnchors,
+  PACK_DOMAIN,
+  packSigningBytes,
+  pinTrustAnchor,
+  planAnchorSync,
+  setSyncState,
+  validatePack,
+  verifyAnchorPack,
+  type AnchorPack,
+  type CryptoProvider,
+  type StorageDriver,
+} from '@anchorsync/core';
+import { nodeCryptoProvider } from '@anchorsync/crypto-platform/node';
+import { memoryStorage } from '@anchorsync/storage-memory';
+import { sha512 as ownSha512, sha512_256 as ownSha512_256 } from '../packages/core/src/sha512.ts';
+import { basePack, makeAnchors, makeOrg, NS, T0, type BenchOrg } from './lib/packs.ts';
+import { heading, int, ms, stats, table, time, type Stats } from './lib/stats.ts';
+
+const SIZES = [
+  { n: 100, runs: 100, warmup: 5 },
+  { n: 1_000, runs: 40, warmup: 3 },
+  { n: 10_000, runs: 15, warmup: 2 },
+  { n: 100_000, runs: 5, warmup: 1 },
+] as const;
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+function unsigned(pack: AnchorPack): Record<string, unknown> {
+  const { sig: _sig, ...body } = pack;
+  return body;
+}
+
+/** The floor's canonicaliser: JSON.stringify with every object's keys sorted (enough for packs: ASCII strings and integers). */
+export function sortedStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = (v as Record<string, unknown>)[k];
+    return out;
+  });
+}
+
+/** (b) native floor: canonical bytes, one Ed25519 verify, the pack hash. */
+export function floorVerify(pack: AnchorPack, org: BenchOrg): string {
+  const bytes = Buffer.from(PACK_DOMAIN + sortedStringify(unsigned(pack)));
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: org.pubB64u }, format: 'jwk' });
+  if (!nativeVerify(null, bytes, key, Buffer.from(pack.sig[0]!.sig, 'base64url'))) throw new Error('floor: bad signature');
+  return createHash('sha512-256').update(bytes).digest('base64url');
+}
+
+/** (a) the reference libraries alone: canonicalize + noble. */
+export function referenceVerify(pack: AnchorPack, org: BenchOrg): Uint8Array {
+  const bytes = utf8(PACK_DOMAIN + canonicalize(unsigned(pack))!);
+  // Core wires its own SHA-512 into the shared noble module on each call; this baseline wires noble's.
+  nobleHooks.sha512 = nobleSha512;
+  if (!nobleVerify(b64uToBytes(pack.sig[0]!.sig)!, bytes, b64uToBytes(org.pubB64u)!, { zip215: false })) throw new Error('reference: bad signature');
+  return nobleSha512_256(bytes);
+}
+
+async function pinned(org: BenchOrg): Promise<StorageDriver> {
+  const storage = memoryStorage();
+  await pinTrustAnchor(storage, { ns: NS, orgId: org.orgId, kid: 'root', pubB64u: org.pubB64u }, { clock: () => T0 });
+  return storage;
+}
+
+export async function sdkApply(storage: StorageDriver, value: unknown, crypto?: CryptoProvider): Promise<void> {
+  const outcome = await applyAnchorPack({ storage, clock: () => T0 + 1000, ...(crypto ? { crypto } : {}) }, value);
+  if (outcome.status !== 'applied') throw new Error('sdk: not applied');
+}
+
+interface Variant {
+  name: string;
+  run: (runs: number, warmup: number) => Promise<Stats>;
+}
+
+function variants(org: BenchOrg, pack: AnchorPack, value: unknown, provider: CryptoProvider | undefined): Variant[] {
+  const trusted = [{ kid: 'root', pubB64u: org.pubB64u, source: 'pinned' as const }];
+  const list: Variant[] = [
+    { name: '(b) floor: node:crypto + sorted JSON.stringify', run: (runs, warmup) => time({ runs, warmup }, () => floorVerify(pack, org)) },
+    { name: '(a) canonicalize + noble (no checks, no storage)', run: (runs, warmup) => time({ runs, warmup }, () => referenceVerify(pack, org)) },
+    { name: 'SDK verifyAnchorPack (no hash, no storage)', run: (runs, warmup) => time({ runs, warmup }, () => verifyAnchorPack(value, { trusted })) },
+    { name: 'SDK applyAnchorPack, pure JS', run: (runs, warmup) => time({ runs, warmup, setup: () => pinned(org) }, (s) => sdkApply(s, value)) },
+  ];
+  if (provider) {
+    list.push({
+      name: 'SDK applyAnchorPack + node:crypto provider',
+      run: (runs, warmup) => time({ runs, warmup, setup: () => pinned(org) }, (s) => sdkApply(s, value, provider)),
+    });
+  }
+  return list;
+}
+
+export interface Fixture {
+  n: number;
+  org: BenchOrg;
+  pack: AnchorPack;
+  text: string;
+  value: unknown;
+}
+
+export function fixture(n: number): Fixture {
+  const org = makeOrg(n);
+  const pack = basePack(org, makeAnchors(org, n));
+  const text = JSON.stringify(pack);
+  return { n, org, pack, text, value: JSON.parse(text) as unknown };
+}
+
+/** The scaling table: every variant at every size, ratio to the floor measured in the same run. */
+export async function scalingTable(): Promise<void> {
+  heading(
+    'Verify + apply of one base pack: SDK vs (a) canonicalize + noble vs (b) the native floor',
+    'ms per pack; median / min / max over the runs shown, one process, each run after a GC. "x floor": median over the floor\'s median.',
+  );
+  const provider = nodeCryptoProvider();
+  const rows: string[][] = [];
+  for (const { n, runs, warmup } of SIZES) {
+    const f = fixture(n);
+    // Same bytes on both sides, or the comparison means nothing.
+    if (sortedStringify(unsigned(f.pack)) !== new TextDecoder().decode(packSigningBytes(f.pack)).slice(PACK_DOMAIN.length)) {
+      throw new Error('the floor canonicaliser disagrees with the SDK');
+    }
+    let floor: Stats | undefined;
+    for (const v of variants(f.org, f.pack, f.value, provider)) {
+      const s = await v.run(runs, warmup);
+      floor ??= s;
+      rows.push([
+        int(n),
+        (f.text.length / 1e6).toFixed(2),
+        v.name,
+        ms(s.median),
+        ms(s.min),
+        ms(s.max),
+        `${(s.median / floor.median).toFixed(2)}x`,
+        ((s.median * 1000) / n).toFixed(2),
+        String(s.runs),
+      ]);
+    }
+  }
+  console.log(table(['anchors', 'MB', 'variant', 'median', 'min', 'max', 'x floor', 'us/anchor', 'runs'], rows));
+}
+
+/** Repeats the 10k pure-JS apply and the floor in rounds, for a median that holds still on a busy machine. */
+export async function stableTenK(rounds = 5): Promise<void> {
+  heading('10,000 anchors, repeated: SDK applyAnchorPack (pure JS and with provider) vs the floor, in rounds of 15 runs');
+  const f = fixture(10_000);
+  const provider = nodeCryptoProvider();
+  const rows: string[][] = [];
+  const pure: number[] = [];
+  const withProvider: number[] = [];
+  const floors: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const floor = await time({ runs: 15, warmup: 2 }, () => floorVerify(f.pack, f.org));
+    const sdk = await time({ runs: 15, warmup: 2, setup: () => pinned(f.org) }, (s) => sdkApply(s, f.value));
+    const prov = provider ? await time({ runs: 15, warmup: 2, setup: () => pinned(f.org) }, (s) => sdkApply(s, f.value, provider)) : undefined;
+    floors.push(floor.median);
+    pure.push(sdk.median);
+    if (prov) withProvider.push(prov.median);
+    rows.push([
+      String(r),
+      ms(floor.median),
+      ms(sdk.median),
+      `${(sdk.median / floor.median).toFixed(2)}x`,
+      prov ? ms(prov.median) : '-',
+      prov ? `${(prov.median / floor.median).toFixed(2)}x` : '-',
+    ]);
+  }
+  const mf = stats(floors).median;
+  const mp = stats(pure).median;
+  const mv = withProvider.length ? stats(withProvider).median : NaN;
+  rows.push(['median', ms(mf), ms(mp), `${(mp / mf).toFixed(2)}x`, withProvider.length ? ms(mv) : '-', withProvider.length ? `${(mv / mf).toFixed(2)}x` : '-']);
+  console.log(table(['round', 'floor ms', 'SDK pure JS ms', 'x floor', 'SDK + provider ms', 'x floor'], rows));
+}
+
+/** Where the time goes for 10,000 anchors, stage by stage. */
+export async function breakdown(): Promise<void> {
+  heading('Where the time goes: 10,000 anchors, each stage alone (ms, median / min of 15 runs)');
+  const f = fixture(10_000);
+  const bytes = packSigningBytes(f.pack);
+  const challenge = new Uint8Array(64 + bytes.length);
+  challenge.set(bytes, 64);
+  const sigBytes = b64uToBytes(f.pack.sig[0]!.sig)!;
+  const pub = b64uToBytes(f.org.pubB64u)!;
+  const validated = validatePack(f.value);
+  const anchorsText = JSON.stringify(validated.anchors);
+  const stages: [string, () => unknown][] = [
+    ['JSON.parse of the wire text (not in any row above)', () => JSON.parse(f.text)],
+    ['validatePack (schema, ids, timestamps, base64url, dedup)', () => validatePack(f.value)],
+    ['canonical bytes: SDK fast path (packSigningBytes)', () => packSigningBytes(validated)],
+    ['canonical bytes: canonicalize + TextEncoder', () => utf8(PACK_DOMAIN + canonicalize(unsigned(validated))!)],
+    ['canonical bytes: sorted-keys JSON.stringify (floor)', () => Buffer.from(PACK_DOMAIN + sortedStringify(unsigned(validated)))],
+    ['SHA-512 of R||A||M: core (sha512.ts)', () => ownSha512(challenge)],
+    ['SHA-512 of R||A||M: @noble/hashes', () => nobleSha512(challenge)],
+    ['SHA-512 of R||A||M: node:crypto', () => createHash('sha512').update(challenge).digest()],
+    ['SHA-512/256 pack hash: core (sha512.ts)', () => ownSha512_256(bytes)],
+    ['SHA-512/256 pack hash: @noble/hashes', () => nobleSha512_256(bytes)],
+    ['SHA-512/256 pack hash: node:crypto', () => createHash('sha512-256').update(bytes).digest()],
+    ['Ed25519 curve work (noble strict verify of a 1-byte message)', () => (nobleHooks.sha512 = nobleSha512, nobleVerify(sigBytes, bytes.subarray(0, 1), pub, { zip215: false }))],
+    ['mergeAnchors into an empty store (Map, sortedness check)', () => mergeAnchors([], validated.anchors, true)],
+    ['memoryStorage.set of 10,000 anchors (JSON.stringify)', () => JSON.stringify(validated.anchors)],
+    ['memoryStorage.get of 10,000 anchors (JSON.parse)', () => JSON.parse(anchorsText)],
+  ];
+  const rows: string[][] = [];
+  for (const [name, run] of stages) {
+    const s = await time({ runs: 15, warmup: 2 }, run);
+    rows.push([name, ms(s.median), ms(s.min)]);
+  }
+  console.log(table(['stage', 'median', 'min'], rows));
+}
+
+/** Cost per item of the steps that must stay linear: validation, dedup, lifecycle merge, planning. */
+export async function linearity(): Promise<void> {
+  heading('Linear steps: cost per item from 100 to 100,000 (us per item, median of the runs)', 'A quadratic step would grow 1,000x in its per-item cost across the table; these stay flat.');
+  const rows: string[][] = [];
+  for (const { n, runs } of SIZES) {
+    const f = fixture(n);
+    const validated = validatePack(f.value);
+    // Every stored kid moves ACTIVE -> RETIRED: a full lifecycle check per anchor.
+    const retired = validated.anchors.map((a) => (a.status === 'ACTIVE' ? { ...a, status: 'RETIRED' as const, updatedAt: new Date(T0).toISOString() } : a));
+    const v = await time({ runs, warmup: 1 }, () => validatePack(f.value));
+    const m = await time({ runs, warmup: 1 }, () => mergeAnchors(validated.anchors, retired, false));
+    const peers = Math.min(n, 10_000);
+    const storage = memoryStorage();
+    const refs: { ns: string; orgId: string }[] = [];
+    for (let i = 0; i < peers; i++) {
+      const ref = { ns: NS, orgId: `peer-${i}` };
+      refs.push(ref);
+      if (i % 2 === 0) {
+        await setSyncState(storage, { ...ref, seq: 1, hash: f.org.pubB64u, issuedAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + 86_400_000).toISOString(), lastSyncAt: new Date(T0).toISOString() });
+      }
+    }
+    const p = await time({ runs: Math.max(3, Math.min(runs, 20)), warmup: 1 }, () => planAnchorSync(storage, refs, { clock: () => T0 + 1000 }));
+    rows.push([int(n), ((v.median * 1000) / n).toFixed(2), ((m.median * 1000) / n).toFixed(2), int(peers), ((p.median * 1000) / peers).toFixed(2)]);
+  }
+  console.log(table(['anchors', 'validatePack us/anchor', 'mergeAnchors us/anchor', 'peers', 'planAnchorSync us/peer'], rows));
+}
+
+export async function main(): Promise<void> {
+  await scalingTable();
+  await stableTenK();
+  await breakdown();
+  await linearity();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,76 @@
+/**
+ * A fast path for the one JSON value canonicalised in bulk: the signed part
+ * of an anchor pack. It copies the body into fresh objects whose members are
+ * inserted in RFC 8785 order and lets the platform's JSON.stringify write
+ * them; for anything outside the v1 pack schema it returns `undefined` and
+ * the caller falls back to `canonicalize`.
+ *
+ * Why the output is RFC 8785: inside the schema every value is a string or
+ * a safe integer, and every object a plain one with fixed ASCII member names.
+ * RFC 8785 writes strings as ECMAScript JSON.stringify does once lone
+ * surrogates are excluded (3.2.2.2, refused here), integers as their
+ * shortest decimal form (3.2.2.3, what JSON.stringify gives), and members
+ * sorted by UTF-16 code units (3.2.3); JSON.stringify keeps insertion order
+ * for non-index names. test/perf/fast-canonical.test.ts checks it byte for
+ * byte against `canonicalize` on the RFC 8785 test data and generated packs.
+ */
+
+type Plain = Record<string, unknown>;
+
+// Member names in RFC 8785 order (UTF-16 code units); `prev` is the one optional member.
+const ANCHOR = ['createdAt', 'kid', 'orgId', 'pubB64u', 'status', 'updatedAt'];
+const BODY = ['anchors', 'expiresAt', 'issuedAt', 'ns', 'orgId', 'prev', 'seq', 'v'];
+
+/** Values the fast path writes: well-formed strings (no lone surrogates; `isWellFormed` is ES2024, canonicalize relies on it too) and safe integers. */
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' ? (value as unknown as { isWellFormed(): boolean }).isWellFormed() : Number.isSafeInteger(value);
+}
+
+/**
+ * A copy of `value` with its members inserted in `names` order, when it is a
+ * plain data object (no class, no toJSON) with exactly those members, each
+ * read once and a scalar; otherwise `undefined`.
+ */
+function sortedCopy(value: unknown, names: readonly string[], optional?: string): Plain | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || (value as Plain).toJSON !== undefined) return undefined;
+  const has = optional !== undefined && Object.prototype.hasOwnProperty.call(value, optional);
+  const own = Object.keys(value);
+  if (own.length !== names.length - (optional !== undefined && !has ? 1 : 0)) return undefined;
+  const copy: Plain = {};
+  for (const name of names) {
+    if (name === optional && !has) continue;
+    if (!Object.prototype.hasOwnProperty.call(value, name)) return undefined;
+    const member = (value as Plain)[name];
+    if (name !== 'anchors' && !isScalar(member)) return undefined;
+    copy[name] = member;
+  }
+  return copy;
+}
+
+/**
+ * RFC 8785 text of an unsigned pack body `{ v, ns, orgId, seq, issuedAt,
+ * expiresAt, prev?, anchors }`, or `undefined` when the value is outside the
+ * v1 schema: another member set, a value that is not a string or a safe
+ * integer, a lone surrogate, an array hole, a non-plain object.
+ *
+ * @example
+ * ```ts
+ * const text = packBodyJson(unsignedPart(pack)) ?? canonicalize(unsignedPart(pack))
+ * ```
+ */
+export function packBodyJson(body: unknown): string | undefined {
+  const copy = sortedCopy(body, BODY, 'prev');
+  const anchors = copy?.anchors;
+  if (!Array.isArray(anchors) || Object.getPrototypeOf(anchors) !== Array.prototype || (anchors as unknown as Plain).toJSON !== undefined) return undefined;
+  const sorted: Plain[] = [];
+  for (let i = 0; i < anchors.length; i++) {
+    // `in` refuses holes, which canonicalize would write as null.
+    const anchor = i in anchors ? sortedCopy(anchors[i], ANCHOR) : undefined;
+    if (!anchor) return undefined;
+    sorted.push(anchor);
+  }
+  copy!.anchors = sorted;
+  return JSON.stringify(copy);
+}
