@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, isAnchorSyncError, PACK_DOMAIN, packSigningBytes, type AnchorPack } from '@anchorsync/core';
+import { bytesToB64u, canonicalJson, isAnchorSyncError, PACK_DOMAIN, packSigningBytes, validatePack, type AnchorPack } from '@anchorsync/core';
+import { validPackSigningBytes } from '../../packages/core/src/canonical.ts';
 import { packBodyJson } from '../../packages/core/src/fast-canonical.ts';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -237,6 +238,43 @@ describe('generated packs', () => {
     const text = packBodyJson(body(pack({ anchors: [a] })));
     expect(reads).toBe(1);
     expect(text).toContain('"status":"ACTIVE"');
+  });
+
+  it('validated packs (anchors written without a copy) give canonicalize\'s bytes', () => {
+    const id = fc.stringMatching(/^[A-Za-z0-9._~@+-]{1,20}$/);
+    const ts = fc.integer({ min: 0, max: 4e12 }).map((ms) => new Date(ms).toISOString());
+    const key = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToB64u);
+    const validPack = fc
+      .record({
+        ns: id,
+        orgId: id,
+        seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        issuedAt: ts,
+        prev: fc.option(key, { nil: undefined }),
+        anchors: fc.uniqueArray(fc.record({ kid: id, pubB64u: key, status: fc.constantFrom('ACTIVE', 'RETIRED', 'REVOKED'), at: ts }), { selector: (a) => a.kid, maxLength: 10 }),
+      })
+      .map((p) => {
+        const out: Record<string, unknown> = {
+          // Members in a shuffled order, as a peer might send them.
+          anchors: p.anchors.map((a) => ({ updatedAt: a.at, status: a.status, orgId: p.orgId, kid: a.kid, createdAt: a.at, pubB64u: a.pubB64u })),
+          sig: [],
+          v: 1,
+          seq: p.seq,
+          orgId: p.orgId,
+          ns: p.ns,
+          expiresAt: new Date(Date.parse(p.issuedAt) + 1).toISOString(),
+          issuedAt: p.issuedAt,
+        };
+        if (p.prev !== undefined) out.prev = p.prev;
+        return out;
+      });
+    fc.assert(
+      fc.property(validPack, (p) => {
+        const got = Buffer.from(validPackSigningBytes(validatePack(p))).toString('hex');
+        expect(got).toBe(Buffer.from(utf8(PACK_DOMAIN + canonicalJson(body(p)))).toString('hex'));
+      }),
+      { numRuns: 500, seed: 42 },
+    );
   });
 
   it('a polluted Object.prototype.toJSON sends every pack to canonicalize, which honours it', () => {

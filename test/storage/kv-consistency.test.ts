@@ -7,9 +7,10 @@
  * Every scenario (kv-fixtures/stale-scenarios.ts) runs inside workerd, in the
  * Worker of kv-fixtures/worker.ts, on a namespace of its own.
  *
- * Tests named "KNOWN CORE GAP" state the guarantee we want and are expected
- * to fail (`it.fails`) with today's core; they were reported to the lead with
- * a proposed fix. When core is fixed they fail, and `.fails` must go.
+ * The engine stores each peer's anchors with the log position they reflect
+ * ({ v: 1, seq, hash, anchors }), so anchors that lag the state are refused
+ * (ERR_STORAGE_ROLLBACK, retry later) and a state that lags the anchors is
+ * completed, never written back below them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleKvWorker, callWorker, startKv, type KvRuntime } from './kv-fixtures/miniflare.ts';
@@ -58,12 +59,12 @@ const STALE_STATE_VARIANTS: ScenarioOptions[] = [
 ];
 
 describe('stale reads of the sync state (i): a revoked key is never resurrected', () => {
-  it('a stale state read that replays the pack which added a since-revoked key is refused (ERR_PACK_LIFECYCLE) and writes nothing; after catch-up the sync completes', async () => {
+  it('a stale state read that replays the pack which added a since-revoked key skips it (the anchors record says it is held) and writes no state below what was accepted', async () => {
     const r = await run('staleStateReplaysRevokedKey');
     expect(r.staleReads).toBeGreaterThan(0);
-    expect(r.stale).toMatchObject({ ok: false, fromSeq: 1, rejected: { code: 'ERR_PACK_LIFECYCLE' } });
-    expect(r.appliedDuringStale).toEqual([]);
-    expect(r.stateSeqsWrittenDuringStale).toEqual([]);
+    // The anchors record is at #3 while the stale state says #1: #2 is skipped, #3 only completes the state.
+    expect(r.stale).toMatchObject({ ok: true, fromSeq: 1, toSeq: 3 });
+    expect(r.stateSeqsWrittenDuringStale.every((seq) => seq >= r.highestAcceptedBefore)).toBe(true);
     expect(r.seqAfterStale).toBe(3);
     noRevocationUndone(r);
     expect(r.caughtUp).toMatchObject({ ok: true, fromSeq: 3, toSeq: 3, packsApplied: 0 });
@@ -79,29 +80,26 @@ describe('stale reads of the sync state (i): a revoked key is never resurrected'
   });
 });
 
-describe('stale reads of the sync state (ii), without a high-water store: seqs move backwards', () => {
-  // Today: with the state read at #2 while KV holds #4, the engine re-accepts
-  // #3 (audit APPLY seq 3) and writes a sync state at seq 3 over seq 4.
-  it.fails('KNOWN CORE GAP: a stale state read never makes the engine accept, or write, a seq lower than one it accepted in this process', async () => {
+describe('stale reads of the sync state (ii), without a high-water store: seqs never move backwards', () => {
+  // The state read lags at #2 while KV holds #4: the anchors record says #4,
+  // so #3 is skipped as held and #4 only completes the state.
+  it('a stale state read never makes the engine accept, or write, a seq lower than one it accepted in this process', async () => {
     const r = await run('staleStateReplaysOlderPacks', { readYourWrites: true });
     expect(r.highestAcceptedBefore).toBe(4);
     expect(r.appliedDuringStale.filter((seq) => seq < r.highestAcceptedBefore)).toEqual([]);
     expect(r.stateSeqsWrittenDuringStale.filter((seq) => seq < r.highestAcceptedBefore)).toEqual([]);
   });
 
-  // Today: the same sync cut off after its first page leaves KV at seq 3 with
-  // the replica caught up; the next sync repairs it.
-  it.fails('KNOWN CORE GAP: once the read catches up, KV never holds a lower seq than the engine had accepted', async () => {
+  // The same sync cut off after its first page.
+  it('once the read catches up, KV never holds a lower seq than the engine had accepted', async () => {
     const r = await run('staleStateReplaysOlderPacks', { readYourWrites: true, pageSize: 1, failPullNumber: 2 });
     expect(r.stale.ok).toBe(false);
     expect(r.seqAfterStale).toBeGreaterThanOrEqual(r.highestAcceptedBefore);
   });
 
-  // Today: without read-your-writes, the per-page save re-reads the stale
-  // state (#2) and writes it back with the token of page 1 (resume after #3).
-  // Every later sync then pulls #4 onto #2 and fails ERR_PACK_CHAIN, also
-  // after the replica has caught up: the peer is stuck.
-  it.fails('KNOWN CORE GAP: after a stale state read, the peer syncs again once the replica catches up', async () => {
+  // Without read-your-writes the per-page save re-reads the stale state (#2);
+  // it sees the anchors record ahead of it and does not write it back.
+  it('after a stale state read, the peer syncs again once the replica catches up', async () => {
     const r = await run('staleStateReplaysOlderPacks', { pageSize: 1 });
     expect(r.stateSeqsWrittenDuringStale.filter((seq) => seq < r.highestAcceptedBefore)).toEqual([]);
     expect(r.caughtUpAgain).toMatchObject({ ok: true, toSeq: 4 });
@@ -129,14 +127,14 @@ describe('stale reads of the sync state (ii), with a high-water store apart from
 });
 
 describe('stale reads of the anchors record', () => {
-  // Today: the state read is fresh (#3, x revoked) but the anchors read lags
-  // (#2, x ACTIVE); #4 adds y, so the engine writes anchors = stale view + y,
-  // with state #4. x is ACTIVE in KV for good: no later sync re-applies #3.
-  // A high-water mark does not help: the state it checks is fresh.
+  // The state read is fresh (#3, x revoked) but the anchors read lags (#2,
+  // x ACTIVE): the record's position shows it, the pack is refused
+  // (ERR_STORAGE_ROLLBACK, retry later) and nothing is merged onto old anchors.
   for (const highWater of [false, true]) {
-    it.fails(`KNOWN CORE GAP: a stale anchors read next to a fresh state read never loses a revocation (${highWater ? 'with' : 'without'} a high-water store)`, async () => {
+    it(`a stale anchors read next to a fresh state read never loses a revocation (${highWater ? 'with' : 'without'} a high-water store)`, async () => {
       const r = await run('staleAnchorsRead', { highWater });
       expect(r.staleReads).toBeGreaterThan(0);
+      expect(r.stale.rejected?.code).toBe('ERR_STORAGE_ROLLBACK');
       expect(r.statusesFinal).toEqual(r.publisherStatuses);
     });
   }
@@ -167,13 +165,11 @@ describe('two Workers syncing one peer into one namespace, with no lock between 
 });
 
 describe('a publisher keeping its own signers and pack log in KV', () => {
-  // Today: its state read lags at #2 after #3 was published. Publish first
-  // completes the "orphan" #3 it finds in the log, then, still reading #2,
-  // signs a different pack at seq 3 and overwrites #3 in the log before the
-  // apply-intent check refuses it (ERR_PACK_EQUIVOCATION): the log now
-  // serves a second history at #3 that peers holding #3 report as
-  // equivocation by this publisher.
-  it.fails('KNOWN CORE GAP: a stale state read never makes a publisher overwrite a pack it already published', async () => {
+  // Its state read lags at #2 after #3 was published. Publish completes the
+  // "orphan" #3 it finds in the log, then, still reading #2, signs a different
+  // pack at seq 3; the pack log refuses to rewrite a logged seq with other
+  // bytes (ERR_PACK_EQUIVOCATION), so #3 stays what peers already hold.
+  it('a stale state read never makes a publisher overwrite a pack it already published', async () => {
     const r = await run<StalePublishReport>('stalePublisherState');
     expect(r.seq3After).toBe(r.seq3Before);
   });

@@ -2,6 +2,7 @@
  * Registry of peer organisations' anchors and sync state, on a StorageDriver
  * under `fed:anchors:<ns>:<orgId>` and `fed:anchors:__state__:<ns>:<orgId>`.
  */
+import { AnchorSyncError } from './errors.ts';
 import { guarded, keys, type JsonValue, type StorageDriver } from './storage.ts';
 import type { Anchor, SyncState } from './types.ts';
 import { validateId, validateStoredAnchors, validateSyncState } from './validate.ts';
@@ -16,8 +17,41 @@ import { validateId, validateStoredAnchors, validateSyncState } from './validate
  * ```
  */
 export async function getAnchors(storage: StorageDriver, ns: string, orgId: string): Promise<Anchor[]> {
+  return (await getAnchorRecord(storage, ns, orgId)).anchors;
+}
+
+/**
+ * A peer's anchors with the log position they reflect. The engine stores
+ * `{ v: 1, seq, hash, anchors }`, so a reader can tell anchors that lag
+ * behind the sync state (a lagging replica, a partial restore) from current
+ * ones; a bare list (written by `setAnchors` or older versions) has no position.
+ */
+export interface AnchorRecord {
+  seq?: number;
+  hash?: string;
+  anchors: Anchor[];
+}
+
+/** Reads a peer's anchors record (see {@link AnchorRecord}). */
+export async function getAnchorRecord(storage: StorageDriver, ns: string, orgId: string): Promise<AnchorRecord> {
   const raw = await guarded('get', () => storage.get(keys.anchors(validateId(ns, 'ns'), validateId(orgId, 'orgId'))));
-  return raw === undefined ? [] : validateStoredAnchors(raw);
+  if (raw === undefined) return { anchors: [] };
+  if (Array.isArray(raw)) return { anchors: validateStoredAnchors(raw) };
+  const r = raw as { v?: unknown; seq?: unknown; hash?: unknown; anchors?: unknown };
+  if (typeof r !== 'object' || r === null || r.v !== 1 || Object.keys(r).length !== 4) {
+    throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId} are neither a list nor a v1 record`);
+  }
+  // The position is checked by the same rules as a sync state's.
+  const position = validateSyncState({ ns, orgId, seq: r.seq, hash: r.hash, issuedAt: EPOCH, expiresAt: EPOCH, lastSyncAt: EPOCH });
+  return { seq: position.seq, hash: position.hash, anchors: validateStoredAnchors(r.anchors) };
+}
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/** Writes the engine's positioned anchors record. */
+export async function writeAnchorRecord(storage: StorageDriver, ns: string, orgId: string, seq: number, hash: string, anchors: readonly Anchor[]): Promise<void> {
+  const record = { v: 1, seq, hash, anchors };
+  await guarded('set', () => storage.set(keys.anchors(ns, orgId), record as unknown as JsonValue));
 }
 
 /**

@@ -3,7 +3,7 @@
  * and only then the writes. A rejected pack leaves anchors and sync state
  * exactly as they were; equivocation evidence goes under its own key.
  */
-import { getAnchors, getSyncState } from './anchor-registry.ts';
+import { getAnchorRecord, getSyncState, writeAnchorRecord } from './anchor-registry.ts';
 import { pendingIntent, writeIntent } from './apply-intent.ts';
 import { emitAudit, type AuditSink } from './audit.ts';
 import { packSigningBytes } from './canonical.ts';
@@ -153,6 +153,24 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
 
   // A store put back to an older copy is refused before any rule: its state cannot judge freshness.
   const state = await getSyncState(storage, ns, orgId);
+  const record = await getAnchorRecord(storage, ns, orgId);
+  // Anchors are written before the state, so anchors behind the state mean a
+  // lagging replica (KV) or a partial restore: merging onto them could drop a
+  // revocation, so nothing is decided on them.
+  if (state && record.seq !== undefined && record.seq < state.seq) {
+    throw new AnchorSyncError(
+      'ERR_STORAGE_ROLLBACK',
+      `stored anchors of ${orgId} are at #${record.seq} but its sync state at #${state.seq}: a lagging replica or a partial restore; retry later`,
+      { details: { seq: shaped.seq, anchorsSeq: record.seq, stateSeq: state.seq } },
+    );
+  }
+  // Our position in the peer's log: anchors ahead of the state (a crash between
+  // the two writes, or a stale read of the state) count, so a lower seq is
+  // never accepted over what the anchors already hold.
+  const position =
+    record.seq !== undefined && record.hash !== undefined && (!state || record.seq > state.seq)
+      ? { seq: record.seq, hash: record.hash }
+      : state && { seq: state.seq, hash: state.hash };
   const mark = ctx.highWater ? await assertNoRollback(storage, ctx.highWater, ns, orgId, state ?? null) : undefined;
   const intent = await pendingIntent(storage, ns, orgId, shaped.seq, state?.hash);
 
@@ -188,28 +206,37 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   }
 
   // Rule 3: freshness against what we accepted last.
-  if (state) {
-    if (pack.seq < state.seq) {
-      throw new AnchorSyncError('ERR_PACK_ROLLBACK', `pack ${orgId}#${pack.seq} is older than accepted #${state.seq}`, {
-        details: { seq: pack.seq, accepted: state.seq },
+  let completing = false;
+  if (position) {
+    if (pack.seq < position.seq && state && pack.seq > state.seq) {
+      // Between the state and what the anchors already hold: nothing to add, nothing to write.
+      return { status: 'unchanged', ns, orgId, seq: pack.seq, hash, counts: { ...NO_CHANGE }, warnings };
+    }
+    if (pack.seq < position.seq) {
+      throw new AnchorSyncError('ERR_PACK_ROLLBACK', `pack ${orgId}#${pack.seq} is older than accepted #${position.seq}`, {
+        details: { seq: pack.seq, accepted: position.seq },
       });
     }
-    if (pack.seq === state.seq) {
-      if (hash === state.hash) {
+    if (pack.seq === position.seq) {
+      if (hash !== position.hash) {
+        await recordEquivocation(storage, pack, hash, position.hash, now);
+        throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `two different packs signed for ${orgId}#${pack.seq}`, {
+          details: { seq: pack.seq, accepted: position.hash, received: hash },
+        });
+      }
+      if (state && state.seq === position.seq) {
         if (options.keepPack) await storePack(storage, pack);
         // A mark that lags (a crash after the state write) catches up here.
         if (ctx.highWater && (mark?.seq ?? 0) < state.seq) await raiseHighWater(ctx.highWater, state, now, mark ?? null);
         return { status: 'unchanged', ns, orgId, seq: pack.seq, hash, counts: { ...NO_CHANGE }, warnings };
       }
-      await recordEquivocation(storage, pack, hash, state.hash, now);
-      throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `two different packs signed for ${orgId}#${pack.seq}`, {
-        details: { seq: pack.seq, accepted: state.hash, received: hash },
-      });
+      // The anchors already hold this pack; only the state write is missing.
+      completing = true;
     }
     // A delta must continue our log exactly: skipping a pack could skip a revocation.
-    if (pack.prev !== undefined && (pack.seq !== state.seq + 1 || pack.prev !== state.hash)) {
-      throw new AnchorSyncError('ERR_PACK_CHAIN', `pack ${orgId}#${pack.seq} does not follow accepted #${state.seq}`, {
-        details: { seq: pack.seq, accepted: state.seq },
+    if (!completing && pack.prev !== undefined && (pack.seq !== position.seq + 1 || pack.prev !== position.hash)) {
+      throw new AnchorSyncError('ERR_PACK_CHAIN', `pack ${orgId}#${pack.seq} does not follow accepted #${position.seq}`, {
+        details: { seq: pack.seq, accepted: position.seq },
       });
     }
   } else if (pack.prev !== undefined) {
@@ -223,8 +250,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   if (parseTimestamp(pack.issuedAt)! > now + CLOCK_SKEW_TOLERANCE_MS) warnings.push('CLOCK_SKEW');
 
   // Rule 4: lifecycle, checked while merging; nothing is written if it throws.
-  const stored = await getAnchors(storage, ns, orgId);
-  const merged = mergeAnchors(stored, pack.anchors, pack.prev === undefined);
+  const merged = mergeAnchors(record.anchors, pack.anchors, pack.prev === undefined);
   if (merged.omitted.length > 0) warnings.push('BASE_OMITS_KNOWN_KIDS');
 
   // Rule 5: policy, counted only for a pack that passed every other rule.
@@ -238,7 +264,8 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   // never sees a seq whose revocations are not stored yet.
   if (merged.changed) await writeIntent(storage, ns, orgId, { seq: pack.seq, hash, prev: state?.hash ?? null });
   if (options.keepPack) await storePack(storage, pack);
-  if (merged.changed) await guarded('set', () => storage.set(keys.anchors(ns, orgId), merged.anchors as unknown as JsonValue));
+  // Written for every pack, changed or not, so the record's position never lags the state.
+  if (!completing) await writeAnchorRecord(storage, ns, orgId, pack.seq, hash, merged.anchors);
   const next: SyncState = {
     ns,
     orgId,

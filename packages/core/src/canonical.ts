@@ -71,7 +71,7 @@ export function packSigningBytes(pack: UnsignedAnchorPack | AnchorPack): Uint8Ar
  * @throws {AnchorSyncError} `ERR_INTERNAL` if the pack is not in the schema after all.
  */
 export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
-  const text = packBodyJson(unsignedPart(pack));
+  const text = packBodyJson(unsignedPart(pack), true);
   if (text === undefined) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack left the v1 schema');
   return utf8(PACK_DOMAIN + text);
 }

@@ -131,7 +131,9 @@ async function recoverUnlocked(options: RecoverOptions, highWater: StorageDriver
   // Commit: anchors, evidence, then state (a crash in between still reads as a rollback and is recovered again), then the mark.
   const anchors = await getAnchors(scratch, ns, orgId);
   const before = await getAnchors(storage, ns, orgId).catch(() => []);
-  await guarded('set', () => storage.set(keys.anchors(ns, orgId), anchors as unknown as JsonValue));
+  // The scratch store's positioned record (anchors with the seq they reflect) is copied as it is.
+  const record = await guarded('get', () => scratch.get(keys.anchors(ns, orgId)));
+  await guarded('set', () => storage.set(keys.anchors(ns, orgId), (record ?? anchors) as JsonValue));
   for (const key of await scratch.list(keys.evidencePrefix(ns, orgId))) {
     const value = await scratch.get(key);
     if (value !== undefined) await guarded('set', () => storage.set(key, value));

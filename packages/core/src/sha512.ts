@@ -14,11 +14,16 @@
  * through it.
  */
 
-// Round constants (hi, lo words) and the SHA-512 and SHA-512/256 initial values, made on first use.
-let K: Int32Array | undefined;
-let IV512: Int32Array | undefined;
-let IV256: Int32Array | undefined;
-let W: Int32Array | undefined;
+// Round constants (hi, lo words), the SHA-512 and SHA-512/256 initial values
+// and the message schedule. Allocated empty here (pure, so bundlers drop them
+// when unused) and filled on first use. Module constants rather than
+// variables: V8 then knows their lengths and drops bounds checks in the loop.
+const K = /* @__PURE__ */ new Int32Array(160);
+const IV512 = /* @__PURE__ */ new Int32Array(16);
+const IV256 = /* @__PURE__ */ new Int32Array(16);
+const W = /* @__PURE__ */ new Int32Array(160);
+const V = /* @__PURE__ */ new Int32Array(16);
+let ready = false;
 
 /** floor(root-th root of n) for BigInt n, by Newton's method from above. */
 function iroot(n: bigint, root: bigint): bigint {
@@ -46,21 +51,17 @@ function fractionBits(count: number, root: bigint): Int32Array {
 }
 
 function init(): void {
-  K = fractionBits(80, 3n); // 4.2.3: cube roots of the first 80 primes
-  IV512 = fractionBits(8, 2n); // 5.3.5: square roots of the first 8 primes
-  W = new Int32Array(160);
+  K.set(fractionBits(80, 3n)); // 4.2.3: cube roots of the first 80 primes
+  IV512.set(fractionBits(8, 2n)); // 5.3.5: square roots of the first 8 primes
+  ready = true;
   // 5.3.6: the SHA-512/t IV is SHA-512, started from IV512 xor a5a5..., of the text "SHA-512/256".
-  IV256 = IV512.map((word) => word ^ 0xa5a5a5a5);
-  IV256 = hashState(IV256, new TextEncoder().encode('SHA-512/256'));
+  IV256.set(hashState(IV512.map((word) => word ^ 0xa5a5a5a5), new TextEncoder().encode('SHA-512/256')));
 }
 
 /** Runs the compression function over the 128-byte blocks of m[pos, end). */
 function blocks(st: Int32Array, m: Uint8Array, pos: number, end: number): void {
-  const k = K!;
-  const w = W!;
-  // The state lives in locals across blocks (registers, not memory).
-  let ah = st[0]!, al = st[1]!, bh = st[2]!, bl = st[3]!, ch = st[4]!, cl = st[5]!, dh = st[6]!, dl = st[7]!;
-  let eh = st[8]!, el = st[9]!, fh = st[10]!, fl = st[11]!, gh = st[12]!, gl = st[13]!, hh = st[14]!, hl = st[15]!;
+  const k = K;
+  const w = W;
   // 64-bit words are (hi, lo) int32 pairs; a sum adds the lo words as unsigned
   // doubles (exact below 2^53) and carries floor(sum / 2^32) into the hi word.
   for (; pos + 128 <= end; pos += 128) {
@@ -80,8 +81,9 @@ function blocks(st: Int32Array, m: Uint8Array, pos: number, end: number): void {
       w[i] = (s0h + s1h + w[i - 14]! + w[i - 32]! + ((lo / 4294967296) | 0)) | 0;
       w[i + 1] = lo | 0;
     }
-    const h0 = ah, l0 = al, h1 = bh, l1 = bl, h2 = ch, l2 = cl, h3 = dh, l3 = dl;
-    const h4 = eh, l4 = el, h5 = fh, l5 = fl, h6 = gh, l6 = gl, h7 = hh, l7 = hl;
+    // The working variables live in locals (registers, not memory) for the 80 rounds.
+    let ah = st[0]!, al = st[1]!, bh = st[2]!, bl = st[3]!, ch = st[4]!, cl = st[5]!, dh = st[6]!, dl = st[7]!;
+    let eh = st[8]!, el = st[9]!, fh = st[10]!, fl = st[11]!, gh = st[12]!, gl = st[13]!, hh = st[14]!, hl = st[15]!;
     for (let i = 0; i < 160; i += 2) {
       // Sigma1(e) = rotr 14 ^ rotr 18 ^ rotr 41; Ch(e, f, g)
       const S1h = ((eh >>> 14) | (el << 18)) ^ ((eh >>> 18) | (el << 14)) ^ ((el >>> 9) | (eh << 23));
@@ -116,47 +118,29 @@ function blocks(st: Int32Array, m: Uint8Array, pos: number, end: number): void {
       al = lo | 0;
     }
     // Add the block's result into the state.
-    let lo = (l0 >>> 0) + (al >>> 0);
-    ah = (h0 + ah + ((lo / 4294967296) | 0)) | 0;
-    al = lo | 0;
-    lo = (l1 >>> 0) + (bl >>> 0);
-    bh = (h1 + bh + ((lo / 4294967296) | 0)) | 0;
-    bl = lo | 0;
-    lo = (l2 >>> 0) + (cl >>> 0);
-    ch = (h2 + ch + ((lo / 4294967296) | 0)) | 0;
-    cl = lo | 0;
-    lo = (l3 >>> 0) + (dl >>> 0);
-    dh = (h3 + dh + ((lo / 4294967296) | 0)) | 0;
-    dl = lo | 0;
-    lo = (l4 >>> 0) + (el >>> 0);
-    eh = (h4 + eh + ((lo / 4294967296) | 0)) | 0;
-    el = lo | 0;
-    lo = (l5 >>> 0) + (fl >>> 0);
-    fh = (h5 + fh + ((lo / 4294967296) | 0)) | 0;
-    fl = lo | 0;
-    lo = (l6 >>> 0) + (gl >>> 0);
-    gh = (h6 + gh + ((lo / 4294967296) | 0)) | 0;
-    gl = lo | 0;
-    lo = (l7 >>> 0) + (hl >>> 0);
-    hh = (h7 + hh + ((lo / 4294967296) | 0)) | 0;
-    hl = lo | 0;
+    const v = V;
+    v[0] = ah;
+    v[1] = al;
+    v[2] = bh;
+    v[3] = bl;
+    v[4] = ch;
+    v[5] = cl;
+    v[6] = dh;
+    v[7] = dl;
+    v[8] = eh;
+    v[9] = el;
+    v[10] = fh;
+    v[11] = fl;
+    v[12] = gh;
+    v[13] = gl;
+    v[14] = hh;
+    v[15] = hl;
+    for (let i = 0; i < 16; i += 2) {
+      const lo = (st[i + 1]! >>> 0) + (v[i + 1]! >>> 0);
+      st[i] = (st[i]! + v[i]! + ((lo / 4294967296) | 0)) | 0;
+      st[i + 1] = lo | 0;
+    }
   }
-  st[0] = ah;
-  st[1] = al;
-  st[2] = bh;
-  st[3] = bl;
-  st[4] = ch;
-  st[5] = cl;
-  st[6] = dh;
-  st[7] = dl;
-  st[8] = eh;
-  st[9] = el;
-  st[10] = fh;
-  st[11] = fl;
-  st[12] = gh;
-  st[13] = gl;
-  st[14] = hh;
-  st[15] = hl;
 }
 
 /** The final state after hashing `m` from state `iv` (5.1.2 padding: 0x80, zeros, 128-bit bit length). */
@@ -194,8 +178,8 @@ function digest(iv: Int32Array, m: Uint8Array, bytes: number): Uint8Array<ArrayB
  * ```
  */
 export function sha512(message: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (!K) init();
-  return digest(IV512!, message, 64);
+  if (!ready) init();
+  return digest(IV512, message, 64);
 }
 
 /**
@@ -208,6 +192,6 @@ export function sha512(message: Uint8Array): Uint8Array<ArrayBuffer> {
  * ```
  */
 export function sha512_256(message: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (!K) init();
-  return digest(IV256!, message, 32);
+  if (!ready) init();
+  return digest(IV256, message, 32);
 }

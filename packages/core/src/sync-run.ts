@@ -4,7 +4,7 @@
  * after every page, and report per peer. Peers run concurrently up to a
  * bound; one failing peer never stops the others.
  */
-import { getSyncState } from './anchor-registry.ts';
+import { getAnchorRecord, getSyncState } from './anchor-registry.ts';
 import { applyUnlocked, wasAudited, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
 import { assertNoRollback, raiseHighWater } from './high-water.ts';
@@ -125,7 +125,11 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
   const decision = await checkCrossOrgPolicy(storage, options.policy, { op: 'pull', ...ref, now: clock(), consume: true });
   if (!decision.allowed) throw new AnchorSyncError(decision.code, decision.message);
 
+  // Pull from the state's seq even when the anchors are ahead of it (a crash
+  // between the two writes, or a stale state read): the packs in between are
+  // skipped by apply, and the one the anchors hold completes the state.
   let since = state?.seq ?? 0;
+  let sinceHash = state?.hash;
   result.fromSeq = result.toSeq = since;
   let token = state?.token;
   let refreshAfterSec: number | undefined;
@@ -135,7 +139,7 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
       transport.pull({
         ...ref,
         since,
-        ...(state && state.seq === since ? { sinceHash: state.hash } : {}),
+        ...(sinceHash === undefined ? {} : { sinceHash }),
         ...(withToken === undefined ? {} : { token: withToken }),
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -166,6 +170,7 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
       for (const key of ['added', 'updated', 'retired', 'revoked', 'unchanged'] as const) result[key] += outcome.counts[key];
       for (const w of outcome.warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
       if (outcome.status === 'applied') result.packsApplied++;
+      if (outcome.seq >= result.toSeq) sinceHash = outcome.hash;
       result.toSeq = Math.max(result.toSeq, outcome.seq);
     }
     // A page that moves us nowhere yet promises more would keep us pulling forever.
@@ -176,11 +181,18 @@ async function pullAndApply(options: SyncOptions & { clock: () => number }, peer
     token = page.next;
     if (token === undefined) break;
     // Persist after every page so an interrupted sync resumes where it stopped.
-    state = await getSyncState(storage, peer.ns, peer.orgId);
-    if (state) await saveState(options, state, token, undefined);
+    await persist(options, peer, token, undefined);
   }
-  state = await getSyncState(storage, peer.ns, peer.orgId);
-  if (state) await saveState(options, state, token, refreshAfterSec);
+  await persist(options, peer, token, refreshAfterSec);
+}
+
+/** Saves token and timing on the stored state, unless that state reads behind its anchors (a stale read: never write it back). */
+async function persist(options: SyncOptions & { clock: () => number }, peer: PeerRef, token: string | undefined, refreshAfterSec: number | undefined): Promise<void> {
+  const state = await getSyncState(options.storage, peer.ns, peer.orgId);
+  if (!state) return;
+  const record = await getAnchorRecord(options.storage, peer.ns, peer.orgId);
+  if (record.seq !== undefined && record.seq > state.seq) return;
+  await saveState(options, state, token, refreshAfterSec);
 }
 
 async function saveState(
