@@ -88,7 +88,11 @@ afterAll(async () => {
   if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-const names = [...conformanceCases.map((c) => `conformance: ${c.name}`), ...idbCases.map((c) => `idb: ${c.name}`)];
+const names = [
+  ...conformanceCases.map((c) => `conformance: ${c.name}`),
+  ...idbCases.map((c) => `idb: ${c.name}`),
+  ...conformanceCases.map((c) => `encrypted: ${c.name}`),
+];
 
 for (const where of ['window', 'worker'] as const) {
   describe(`idbStorage on real IndexedDB in a Chromium ${where}`, () => {

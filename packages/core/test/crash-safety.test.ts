@@ -10,7 +10,9 @@
  * run. After every single write, a hook reads the store and checks that
  * what a reader could see only ever moves forward.
  */
-import { describe, expect, it } from 'vitest';
+import 'fake-indexeddb/auto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { idbStorage } from '@anchorsync/storage-idb';
 import { memoryStorage } from '@anchorsync/storage-memory';
 import {
   addSigner,
@@ -47,6 +49,14 @@ import {
 } from '@anchorsync/core';
 import { faultyStorage, type WriteCounter, type WriteEvent } from '../../../test/storage/fault-injection.ts';
 import { anchorOf, DAY, iso, MIN, NS, packBody, T0, testClock } from './helpers.ts';
+
+// The matrices run on each real driver that runs in Node: the faults wrap it.
+let databases = 0;
+const DRIVERS: [string, () => StorageDriver][] = [
+  ['memory', () => memoryStorage()],
+  ['IndexedDB (fake-indexeddb)', () => idbStorage({ dbName: `crash-safety-${++databases}` })],
+];
+let makeDriver: () => StorageDriver = DRIVERS[0]![1];
 
 const RANK: Record<AnchorStatus, number> = { ACTIVE: 0, RETIRED: 1, REVOKED: 2 };
 const MODES = ['fail', 'torn'] as const;
@@ -155,8 +165,8 @@ interface SyncRig {
 }
 
 async function syncRig(feed: Feed, withHighWater: boolean, fault: { failAtWrite?: number; mode?: 'fail' | 'torn' }, onView: (v: View, e: WriteEvent) => void | Promise<void>): Promise<SyncRig> {
-  const inner = memoryStorage();
-  const innerMarks = withHighWater ? memoryStorage() : undefined;
+  const inner = makeDriver();
+  const innerMarks = withHighWater ? makeDriver() : undefined;
   await pinTrustAnchor(inner, { ns: NS, orgId: ORG, kid: 'k1', pubB64u: feed.k1.pubB64u });
   const counter: WriteCounter = { writes: 0 };
   const views: View[] = [];
@@ -190,7 +200,10 @@ async function syncOutcome(rig: SyncRig) {
   };
 }
 
-describe('crash safety: a sync of six packs over three pages, with a rotation and a revocation', () => {
+for (const [driverName, factory] of DRIVERS) describe(`crash safety on ${driverName}: a sync of six packs over three pages, with a rotation and a revocation`, () => {
+  beforeAll(() => {
+    makeDriver = factory;
+  });
   for (const withHighWater of [false, true]) {
     it(`a failure at any write${withHighWater ? ' (high-water marks kept)' : ''}, lost or torn, is completed by the next sync, and no reader ever sees a lower seq or a less withdrawn key`, async () => {
       const feed = await syncFeed();
@@ -253,8 +266,8 @@ async function publishRig(withHighWater: boolean, fault: { failAtWrite?: number;
   // Retries run later than the attempt they repeat; signer changes keep the base clock, so both runs record the same times.
   let retryDelay = 0;
   const publishClock = () => clock() + retryDelay;
-  const inner = memoryStorage();
-  const marks = withHighWater ? memoryStorage() : undefined;
+  const inner = makeDriver();
+  const marks = withHighWater ? makeDriver() : undefined;
   const counter: WriteCounter = { writes: 0 };
   const forward = new ForwardOnly((seq) => logAnchorsAt(inner, seq));
   const clientForward = new ForwardOnly((seq) => logAnchorsAt(inner, seq));
@@ -352,7 +365,10 @@ async function expectValidLog(storage: StorageDriver, marks: StorageDriver | und
   if (marks) expect(await readHighWater(marks, NS, ORG), where).toMatchObject({ seq: state?.seq, hash: state?.hash });
 }
 
-describe('crash safety: five publishes with a retirement, a revocation and a snapshot', () => {
+for (const [driverName, factory] of DRIVERS) describe(`crash safety on ${driverName}: five publishes with a retirement, a revocation and a snapshot`, () => {
+  beforeAll(() => {
+    makeDriver = factory;
+  });
   for (const withHighWater of [false, true]) {
     it(`a failure at any write${withHighWater ? ' (high-water marks kept)' : ''}, lost or torn, is completed by publishing again: one chain, no seq signed twice, own view = signers, followers and new clients agree`, async () => {
       const clean = await publishRig(withHighWater, {});
