@@ -6,47 +6,9 @@
  * and WindowProxy on the event), recording every post.
  */
 import { afterEach } from 'vitest';
-import { addSigner, isAnchorSyncError, pinTrustAnchor, publishAnchorPack, type AnchorPack, type AnchorSyncError, type StorageDriver } from '@anchorsync/core';
-import { memoryStorage } from '@anchorsync/storage-memory';
+import { isAnchorSyncError, type AnchorSyncError } from '@anchorsync/core';
 
-export const NS = 'prod';
-
-export interface Publisher {
-  storage: StorageDriver;
-  orgId: string;
-  pubB64u: string;
-  packs: AnchorPack[];
-  /** Adds a signer and publishes the next pack. */
-  publish(): Promise<AnchorPack>;
-}
-
-/** An organisation with one root signer and `packs` published packs. */
-export async function makePublisher(orgId = 'org-a', packs = 1): Promise<Publisher> {
-  const storage = memoryStorage();
-  const root = await addSigner(storage, { kid: 'root' });
-  let n = 0;
-  const publisher: Publisher = {
-    storage,
-    orgId,
-    pubB64u: root.pubB64u,
-    packs: [],
-    async publish() {
-      if (publisher.packs.length > 0) await addSigner(storage, { kid: `k${++n}` });
-      const { pack } = await publishAnchorPack({ storage, ns: NS, orgId });
-      publisher.packs.push(pack);
-      return pack;
-    },
-  };
-  for (let i = 0; i < packs; i++) await publisher.publish();
-  return publisher;
-}
-
-/** A storage that trusts each publisher's root key for its org. */
-export async function pinned(...publishers: Publisher[]): Promise<StorageDriver> {
-  const storage = memoryStorage();
-  for (const p of publishers) await pinTrustAnchor(storage, { ns: NS, orgId: p.orgId, kid: 'root', pubB64u: p.pubB64u });
-  return storage;
-}
+export { NS, makePublisher, pinned, type Publisher } from '../../../test/fixtures/publisher.ts';
 
 /** The AnchorSyncError a promise rejects with (fails the test on anything else). */
 export async function rejection(promise: Promise<unknown>): Promise<AnchorSyncError> {
