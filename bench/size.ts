@@ -46,8 +46,12 @@ export const BUDGETS = {
  */
 export const WAIVERS: Readonly<Record<string, { ceiling: number; reason: string }>> = {
   'core: sync engine': {
-    ceiling: 19_000,
-    reason: 'noble-ed25519 (3.3 KB) + SHA-512 (1.0 KB) + canonicalize (0.9 KB) leave 6.8 KB for validators, policy, high-water marks, apply intents, paging and lookup, which take 11.4 KB',
+    ceiling: 21_900,
+    reason: 'noble-ed25519 + @noble/hashes SHA-512 + canonicalize leave too little of 12 KB for validators, policy, high-water marks, apply intents, paging and lookup',
+  },
+  '@anchorsync/core/verify': {
+    ceiling: 10_800,
+    reason: '@noble/hashes SHA-512 costs about 2.5 KB more than a hand-written one would; a trust library keeps the audited hash, so the 8 KB budget is not met',
   },
   '@anchorsync/transport-fetch': { ceiling: 4_400, reason: 'client and server in one entry; each alone is 2.4 KB on top of core' },
   '@anchorsync/transport-postmessage': { ceiling: 7_100, reason: 'client, responder and Web Locks in one entry' },
@@ -224,11 +228,11 @@ async function main(): Promise<void> {
     console.log('Bundle size of every public entry (esbuild 0.28, ESM, minified, browser; node-only entries for node).');
     console.log('KB = 1,000 bytes. "+core gz": gzip(sync engine + adapter) - gzip(sync engine); "alone gz": the adapter with core external.\n');
     console.log(formatTable(rows));
-  }
-  const waived = rows.filter((r) => r.ceiling !== undefined);
-  if (waived.length > 0) {
-    console.log(`\nwaived (over budget, may not grow past the ceiling):`);
-    for (const r of waived) console.log(`  ${r.entry}: ${kb(r.checked)} KB > ${kb(r.budget)} KB, ceiling ${kb(r.ceiling)} KB: ${WAIVERS[r.entry]!.reason}`);
+    const waived = rows.filter((r) => r.ceiling !== undefined);
+    if (waived.length > 0) {
+      console.log(`\nwaived (over budget, may not grow past the ceiling):`);
+      for (const r of waived) console.log(`  ${r.entry}: ${kb(r.checked)} KB > ${kb(r.budget)} KB, ceiling ${kb(r.ceiling)} KB: ${WAIVERS[r.entry]!.reason}`);
+    }
   }
   const over = budgetViolations(rows);
   if (over.length > 0) {

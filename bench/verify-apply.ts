@@ -36,8 +36,8 @@ import {
 } from '@anchorsync/core';
 import { nodeCryptoProvider } from '@anchorsync/crypto-platform/node';
 import { memoryStorage } from '@anchorsync/storage-memory';
+import { validPackSigningBytes } from '../packages/core/src/canonical.ts';
 import { hashB64u } from '../packages/core/src/hash.ts';
-import { sha512 as ownSha512, sha512_256 as ownSha512_256 } from '../packages/core/src/sha512.ts';
 import { basePack, makeAnchors, makeOrg, NS, T0, type BenchOrg } from './lib/packs.ts';
 import { heading, int, ms, stats, table, time, type Stats } from './lib/stats.ts';
 
@@ -229,13 +229,12 @@ export async function breakdown(): Promise<void> {
   const stages: [string, () => unknown][] = [
     ['JSON.parse of the wire text (not in any row above)', () => JSON.parse(f.text)],
     ['validatePack (schema, ids, timestamps, base64url, dedup)', () => validatePack(f.value)],
-    ['canonical bytes: SDK fast path (packSigningBytes)', () => packSigningBytes(validated)],
+    ['canonical bytes: SDK, validated pack (what verify runs)', () => validPackSigningBytes(validated)],
+    ['canonical bytes: SDK packSigningBytes (any input, copies)', () => packSigningBytes(validated)],
     ['canonical bytes: canonicalize + TextEncoder', () => utf8(PACK_DOMAIN + canonicalize(unsigned(validated))!)],
     ['canonical bytes: sorted-keys JSON.stringify (floor)', () => Buffer.from(PACK_DOMAIN + sortedStringify(unsigned(validated)))],
-    ['SHA-512 of R||A||M: core (sha512.ts)', () => ownSha512(challenge)],
     ['SHA-512 of R||A||M: @noble/hashes', () => nobleSha512(challenge)],
     ['SHA-512 of R||A||M: node:crypto', () => createHash('sha512').update(challenge).digest()],
-    ['SHA-512/256 pack hash: core (sha512.ts)', () => ownSha512_256(bytes)],
     ['SHA-512/256 pack hash: @noble/hashes', () => nobleSha512_256(bytes)],
     ['SHA-512/256 pack hash: node:crypto', () => createHash('sha512-256').update(bytes).digest()],
     ['Ed25519 curve work (noble strict verify of a 1-byte message)', () => (nobleHooks.sha512 = nobleSha512, nobleVerify(sigBytes, bytes.subarray(0, 1), pub, { zip215: false }))],

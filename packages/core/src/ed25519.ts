@@ -1,12 +1,12 @@
 /**
- * Ed25519 through @noble/ed25519 with core's own SHA-512 (sha512.ts): no
- * WebCrypto, no platform crypto. Verification is strict RFC 8032 (`zip215: false`):
+ * Ed25519 through @noble/ed25519 with @noble/hashes SHA-512: no WebCrypto,
+ * no platform crypto (a `CryptoProvider` may take over hashing, never the decision). Verification is strict RFC 8032 (`zip215: false`):
  * canonical S and point encodings; small-order public keys are refused here
  * too. It never throws on malformed input.
  */
 import { getPublicKey, hashes, Point, sign, verify } from '@noble/ed25519';
 import { AnchorSyncError } from './errors.ts';
-import { sha512 } from './sha512.ts';
+import { sha512 } from '@noble/hashes/sha2.js';
 
 /**
  * Strict mode, stated rather than inherited: noble's default is ZIP215,

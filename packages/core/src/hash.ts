@@ -5,7 +5,7 @@
  */
 import { checkDigest, type CryptoProvider } from './crypto-provider.ts';
 import { bytesToB64u } from './encoding.ts';
-import { sha512_256 } from './sha512.ts';
+import { sha512_256 } from '@noble/hashes/sha2.js';
 
 /** base64url SHA-512/256 of `bytes`. */
 export function hashB64u(bytes: Uint8Array): string;
