@@ -1,4 +1,4 @@
-import { build } from 'esbuild';
+import { bundleWorker } from '../runtimes/worker-bundle.ts';
 import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectConformance } from './helpers.ts';
@@ -9,18 +9,7 @@ describe('core conformance on workerd', () => {
   afterAll(() => mf?.dispose());
 
   it('the shared scenario passes inside workerd (no nodejs_compat), with the same results as Node', { timeout: 45_000 }, async () => {
-    const bundle = await build({
-      entryPoints: [new URL('./worker.ts', import.meta.url).pathname],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'browser'],
-      target: 'es2022',
-    });
-    const script = bundle.outputFiles[0]!.text;
-    expect(script).not.toMatch(/from ["']node:/);
+    const script = await bundleWorker(new URL('./worker.ts', import.meta.url).pathname);
     mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-04-01' });
     const response = await mf.dispatchFetch('http://conformance.test/');
     expect(response.status).toBe(200);

@@ -1,4 +1,4 @@
-import { build } from 'esbuild';
+import { bundleWorker } from './worker-bundle.ts';
 import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectServesVerifiedPacks, FIXTURES } from './helpers.ts';
@@ -9,18 +9,7 @@ describe('workerd (miniflare)', () => {
 
   it('a Worker bundling the unchanged handler answers, without nodejs_compat, and what it serves verifies', { timeout: 60_000 }, async () => {
     const started = Date.now();
-    const bundle = await build({
-      entryPoints: [`${FIXTURES}worker.ts`],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'browser'],
-      target: 'es2022',
-    });
-    const script = bundle.outputFiles[0]!.text;
-    expect(script).not.toMatch(/from ["']node:/);
+    const script = await bundleWorker(`${FIXTURES}worker.ts`);
     mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-04-01' });
     const demo = (await (await mf.dispatchFetch('http://anchors.test/__demo')).json()) as { pubB64u: string; runtime: string };
     expect(demo.runtime).toBe('workerd');

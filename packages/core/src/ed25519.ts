@@ -39,7 +39,7 @@ function ready(): void {
   if (hashes.sha512 !== sha512) hashes.sha512 = sha512;
 }
 
-/** `crypto.getRandomValues`, the one platform call core makes (not `crypto.subtle`). */
+/** `crypto.getRandomValues`, the one platform call core makes (never the WebCrypto subtle API). */
 export const defaultRandom: RandomSource = (length) => {
   const source = (globalThis as { crypto?: { getRandomValues?: <T extends Uint8Array>(a: T) => T } }).crypto;
   if (typeof source?.getRandomValues !== 'function') {

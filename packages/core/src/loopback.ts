@@ -1,6 +1,6 @@
 /**
  * An in-memory Transport: a client talks to a publisher's (or relay's)
- * storage in the same process. Everything crosses as JSON text, as over a
+ * storage in the same program. Everything crosses as JSON text, as over a
  * network, so neither side can share or mutate the other's objects.
  */
 import { applyAnchorPack, type EngineContext } from './apply.ts';

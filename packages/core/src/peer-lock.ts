@@ -7,7 +7,7 @@ import type { StorageDriver } from './storage.ts';
 
 /**
  * Runs `task` while holding the lock `name`. Browsers can pass one built on
- * the Web Locks API to coordinate tabs; the default is in-process.
+ * the Web Locks API to coordinate tabs; the default works within one JavaScript context.
  */
 export type LockFn = <T>(name: string, task: () => Promise<T>) => Promise<T>;
 

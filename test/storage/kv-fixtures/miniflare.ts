@@ -4,7 +4,7 @@
  * `startKvWorker` also runs kv-fixtures/worker.ts there, bundled by esbuild.
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleWorker } from '../../runtimes/worker-bundle.ts';
 import { Miniflare } from 'miniflare';
 import type { KVNamespaceLike } from '@anchorsync/storage-cloudflare-kv';
 import { fastKv } from './fast-kv.ts';
@@ -33,20 +33,8 @@ export async function clearNamespace(ns: KVNamespaceLike): Promise<void> {
 }
 
 /** Bundles kv-fixtures/worker.ts (core + kvStorage) as a module Worker, no Node built-ins. */
-export async function bundleKvWorker(): Promise<string> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2022',
-  });
-  const script = bundle.outputFiles[0]!.text;
-  if (/from ["']node:/.test(script)) throw new Error('the Worker bundle imports a Node built-in');
-  return script;
+export function bundleKvWorker(): Promise<string> {
+  return bundleWorker(fileURLToPath(new URL('./worker.ts', import.meta.url)));
 }
 
 /** A route of the KV Worker: its JSON `result`, or a thrown error carrying the Worker's. */
