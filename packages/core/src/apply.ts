@@ -35,7 +35,7 @@ export interface EngineContext {
   threshold?: number;
   /** This organisation's id: its own packs are also trusted when its local signers signed them. */
   localOrgId?: string;
-  /** Cross-context lock (e.g. Web Locks); default in-process. */
+  /** Cross-context lock (e.g. Web Locks); the default works within one JavaScript context. */
   lock?: LockFn;
   limits?: PackLimits;
   /**
