@@ -178,6 +178,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   const trusted = await trustedKeysFor(storage, ns, orgId, {
     ...(ctx.localOrgId === undefined ? {} : { localOrgId: ctx.localOrgId }),
     allowRotation: ctx.policy?.allowRotation === true,
+    anchors: record.anchors,
   });
   if (options.ownLog && ctx.localOrgId === orgId) {
     for (const s of await listSigners(storage)) if (s.status !== 'ACTIVE') trusted.push({ kid: s.kid, pubB64u: s.pubB64u, source: 'local' });

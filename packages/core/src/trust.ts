@@ -6,6 +6,7 @@
  */
 import type { TrustedKey } from './pack-verify.ts';
 import type { StorageDriver } from './storage.ts';
+import type { Anchor } from './types.ts';
 import { getAnchors } from './anchor-registry.ts';
 import { listSigners } from './signer-registry.ts';
 import { listTrustAnchors } from './trust-registry.ts';
@@ -15,6 +16,8 @@ export interface TrustOptions {
   localOrgId?: string;
   /** Let the ACTIVE anchors of the peer's last accepted pack sign its next one. */
   allowRotation?: boolean;
+  /** The peer's stored anchors when the caller has just read them (saves reading and validating them again). */
+  anchors?: readonly Anchor[];
 }
 
 /**
@@ -27,7 +30,7 @@ export interface TrustOptions {
  */
 export async function trustedKeysFor(storage: StorageDriver, ns: string, orgId: string, options: TrustOptions = {}): Promise<TrustedKey[]> {
   const trusted: TrustedKey[] = [];
-  const anchors = await getAnchors(storage, ns, orgId);
+  const anchors = options.anchors ?? (await getAnchors(storage, ns, orgId));
   // Rule 4 outranks a pin: once the organisation itself said a key is RETIRED
   // or REVOKED, that key signs none of its later packs, pinned or not.
   const withdrawn = new Set(anchors.filter((a) => a.status !== 'ACTIVE').map((a) => a.pubB64u));
