@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectConformance } from '../conformance/helpers.ts';
+import { ARGS, CHROMIUM } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HTML = '<!doctype html><meta charset="utf-8"><title>anchorsync conformance</title><script type="module" src="/conformance-page.js"></script>';
 
 let server: Server | undefined;

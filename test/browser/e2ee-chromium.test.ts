@@ -15,9 +15,8 @@ import { chromium, type BrowserContext, type Frame, type Page } from 'playwright
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorld, ORG_A, ORG_C, type DemoWorld } from '../../examples/browser-e2ee/src/server/demo-orgs.ts';
 import { startExample, type ExampleServers } from '../../examples/browser-e2ee/src/server/servers.ts';
+import { ARGS, CHROMIUM } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = new URL('../../test-results/browser-e2ee.png', import.meta.url).pathname;
 const STATUS_COLOURS = { ACTIVE: 'rgb(26, 127, 55)', RETIRED: 'rgb(191, 135, 0)', REVOKED: 'rgb(207, 34, 46)' };
 

@@ -14,9 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCases } from '../storage/conformance-cases.ts';
 import { idbCases } from './idb-cases.ts';
 import type { CaseResult } from './run-cases.ts';
+import { ARGS, CHROMIUM } from './chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HTML = '<!doctype html><meta charset="utf-8"><title>idbStorage</title><script type="module" src="/idb-page.js"></script>';
 
 let server: Server | undefined;
