@@ -29,6 +29,8 @@ import {
   canonicalJson,
   ed25519Sign,
   isAnchorSyncError,
+  packDigest,
+  packSignatureMessage,
   packSigningBytes,
   pinTrustAnchor,
   publishAnchorPack,

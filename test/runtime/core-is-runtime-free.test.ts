@@ -111,11 +111,11 @@ const UNSIGNED = {
   expiresAt: '2036-11-25T00:00:00.000Z',
   anchors: [],
 } as const;
-/** UNSIGNED signed once by SECRET (Ed25519 is deterministic; cross-checked with OpenSSL), pasted here. */
+/** UNSIGNED signed once by SECRET with OpenSSL (node:crypto Ed25519 over 'anchorsync/pack-sig/v1\n' + SHA-256 of the signing bytes), pasted here. */
 const SIGNED_EARLIER: AnchorPack = {
   ...UNSIGNED,
   anchors: [],
-  sig: [{ kid: KID, alg: 'Ed25519', sig: 'NCNXgA3RO9KK4kxH-dB4H_gYaNTSBX8bwBT7lcgUoPfbXJF4Jg-kq8OecYEmamAPRBZtafnLow2-rmYvQZyfCw' }],
+  sig: [{ kid: KID, alg: 'Ed25519', sig: 'ujQHeYBA4rNLQXQ5L0TNDaQNiCz5paabQuCEKe6DT7NDS9-mrJnQzWAiO7_EL7LVHTGaduR5Sg8eWQzjWJbPAQ' }],
 };
 
 /** Runs each test of the calling `describe` with `globalThis.crypto` deleted, and puts it back after. */

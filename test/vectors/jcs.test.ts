@@ -4,14 +4,19 @@
  * golden pack that pins the v1 signing bytes: a change to the wire format
  * must fail here before it reaches a peer.
  */
+import { createPublicKey, verify as nativeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   bytesToB64u,
   canonicalJson,
   isAnchorSyncError,
+  packDigest,
   packHash,
+  packSignatureMessage,
   packSigningBytes,
+  publicKeyOf,
+  signAnchorPack,
   validatePack,
   type AnchorPack,
   type UnsignedAnchorPack,
@@ -127,8 +132,10 @@ describe('pack signing bytes (v1 wire format)', () => {
     '{"createdAt":"2026-01-01T00:00:00.000Z","kid":"root-2026","orgId":"org-b","pubB64u":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","status":"ACTIVE","updatedAt":"2026-01-01T00:00:00.000Z"}' +
     '],"expiresAt":"2026-12-02T00:00:00.000Z","issuedAt":"2026-11-25T00:00:00.000Z","ns":"prod","orgId":"org-b",' +
     '"prev":"ERERERERERERERERERERERERERERERERERERERERERE","seq":7,"v":1}';
-  // SHA-512/256 of expectedText, base64url; cross-checked once with OpenSSL (node:crypto 'sha512-256').
-  const expectedHash = 'Lq7naZki4qfleCTcPh052X7F-5s-IuWMiwjZBjBKyCU';
+  // SHA-256 of expectedText, base64url; cross-checked once with OpenSSL (node:crypto 'sha256').
+  const expectedHash = 'wXGfI4EcrvR_AZIY3hu4ZoImFHfn4a4DWtbD07udX4M';
+  // What a signature covers: 'anchorsync/pack-sig/v1\n' and the 32 digest bytes, hex.
+  const expectedMessage = '616e63686f7273796e632f7061636b2d7369672f76310a' + 'c1719f23811caef47f019218de1bb86682261477e7e1ae035ad6c3d3bb9d5f83';
 
   /** The same JSON value with every object's members inserted in reverse order. */
   function reversed<T>(value: T): T {
@@ -147,6 +154,16 @@ describe('pack signing bytes (v1 wire format)', () => {
     expect(text(golden)).toBe(expectedText);
     expect(packSigningBytes(golden)).toEqual(utf8(expectedText));
     expect(packHash(golden)).toBe(expectedHash);
+    expect(Buffer.from(packSignatureMessage(packDigest(packSigningBytes(golden)))).toString('hex')).toBe(expectedMessage);
+  });
+
+  it('a signed golden pack verifies with OpenSSL Ed25519 over that message (another implementation can check our packs)', () => {
+    const seed = new Uint8Array(32).fill(7);
+    const signed = signAnchorPack({ ...golden, sig: [] }, [{ kid: 'interop', secretKey: seed }]);
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytesToB64u(publicKeyOf(seed)) }, format: 'jwk' });
+    const sig = Buffer.from(signed.sig[0]!.sig, 'base64url');
+    expect(nativeVerify(null, Buffer.from(expectedMessage, 'hex'), key, sig)).toBe(true);
+    expect(nativeVerify(null, packSigningBytes(golden), key, sig)).toBe(false);
   });
 
   it('member insertion order does not change the bytes', () => {

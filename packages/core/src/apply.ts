@@ -6,9 +6,8 @@
 import { getAnchorRecord, getSyncState, writeAnchorRecord } from './anchor-registry.ts';
 import { pendingIntent, writeIntent } from './apply-intent.ts';
 import { emitAudit, type AuditSink } from './audit.ts';
-import { packSigningBytes } from './canonical.ts';
+import { packHash } from './canonical.ts';
 import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
-import { hashB64u } from './hash.ts';
 import { assertNoRollback, raiseHighWater } from './high-water.ts';
 import { CLOCK_SKEW_TOLERANCE_MS } from './limits.ts';
 import { mergeAnchors } from './merge.ts';
@@ -47,7 +46,7 @@ export interface EngineContext {
    */
   highWater?: StorageDriver;
   /**
-   * Platform hashing for large packs (`platformCrypto()` from
+   * Platform SHA-256 for large packs (`platformCrypto()` from
    * `@anchorsync/crypto-platform`). The same decisions as without it.
    */
   crypto?: CryptoProvider;
@@ -184,7 +183,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
     for (const s of await listSigners(storage)) if (s.status !== 'ACTIVE') trusted.push({ kid: s.kid, pubB64u: s.pubB64u, source: 'local' });
   }
   const threshold = ctx.threshold ?? ctx.policy?.threshold;
-  let verified: Pick<VerifiedPack, 'pack' | 'bytes'>;
+  let verified: Pick<VerifiedPack, 'pack' | 'hash'>;
   try {
     // `shaped` is validatePack's own output, so only the signatures are left to check.
     verified = await checkPackSignaturesAsync(shaped, { trusted, ...(threshold === undefined ? {} : { threshold }), ...ctx.limits, ...(ctx.crypto ? { crypto: ctx.crypto } : {}) });
@@ -192,12 +191,11 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
     // An apply that crashed after writing anchors may have withdrawn the very
     // keys that signed this pack; its intent record says it passed rule 2
     // against the state before, so completing it is what that apply would have done.
-    const bytes = intent && isAnchorSyncError(error, 'ERR_PACK_SIGNATURE') ? packSigningBytes(shaped) : undefined;
-    if (!bytes || hashB64u(bytes) !== intent?.hash) throw error;
-    verified = { pack: shaped, bytes };
+    const hash = intent && isAnchorSyncError(error, 'ERR_PACK_SIGNATURE') ? packHash(shaped) : undefined;
+    if (hash === undefined || hash !== intent?.hash) throw error;
+    verified = { pack: shaped, hash };
   }
-  const { pack, bytes } = verified;
-  const hash = await hashB64u(bytes, ctx.crypto);
+  const { pack, hash } = verified;
   if (intent && intent.hash !== hash) {
     // Another pack at the seq of a pack we already began to apply: two signed histories.
     await recordEquivocation(storage, pack, hash, intent.hash, now);

@@ -6,11 +6,11 @@
  * through `canonicalize`.
  */
 import canonicalize from 'canonicalize';
-import { utf8 } from './encoding.ts';
+import { bytesToB64u, utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
-import { packBodyJson } from './fast-canonical.ts';
-import { hashB64u } from './hash.ts';
-import { PACK_DOMAIN } from './limits.ts';
+import { packBodyJson, validPackBodyJson } from './fast-canonical.ts';
+import { packDigest } from './hash.ts';
+import { PACK_DOMAIN, PACK_SIGNATURE_DOMAIN } from './limits.ts';
 import type { AnchorPack, UnsignedAnchorPack } from './types.ts';
 
 /**
@@ -50,12 +50,13 @@ export function unsignedPart(pack: UnsignedAnchorPack | AnchorPack): UnsignedAnc
 }
 
 /**
- * The bytes a pack signature covers: `anchorsync/pack/v1\n` + JCS(pack - sig).
+ * A pack's signing bytes: `anchorsync/pack/v1\n` + JCS(pack - sig). Their
+ * SHA-256 is the pack hash; signatures cover that hash (`packSignatureMessage`).
  *
  * @example
  * ```ts
  * const bytes = packSigningBytes(pack)
- * ed25519Verify(sigBytes, bytes, pubBytes)
+ * ed25519Verify(sigBytes, packSignatureMessage(sha256(bytes)), pubBytes)
  * ```
  */
 export function packSigningBytes(pack: UnsignedAnchorPack | AnchorPack): Uint8Array {
@@ -64,19 +65,41 @@ export function packSigningBytes(pack: UnsignedAnchorPack | AnchorPack): Uint8Ar
 }
 
 /**
- * `packSigningBytes` of a pack `validatePack` returned: inside the schema by
- * construction, so the fast path always applies and `canonicalize` is not
- * needed (verify-only bundles leave it out). Internal.
- *
- * @throws {AnchorSyncError} `ERR_INTERNAL` if the pack is not in the schema after all.
+ * `packSigningBytes` of a pack `validatePack` returned and nobody changed
+ * since: inside the schema by construction, so it is written by
+ * concatenation and `canonicalize` is not needed (verify-only bundles leave
+ * it out). Internal.
  */
 export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
-  const text = packBodyJson(unsignedPart(pack), true);
-  if (text === undefined) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack left the v1 schema');
-  return utf8(PACK_DOMAIN + text);
+  return utf8(PACK_DOMAIN + validPackBodyJson(pack));
 }
 
-/** base64url SHA-512/256 of a pack's signing bytes: its identity in `prev` and in sync state. */
+/**
+ * The message an Ed25519 pack signature covers, given the pack's digest
+ * (SHA-256 of its signing bytes): `anchorsync/pack-sig/v1\n` + the 32 digest
+ * bytes. Signing the digest rather than the megabytes means one hash pass
+ * per pack however many signatures it carries, and the pack hash and the
+ * signatures commit to the same value. Security rests on SHA-256 collision
+ * resistance, which the `prev` chain already relies on.
+ */
+export function packSignatureMessage(digest: Uint8Array): Uint8Array {
+  if (digest.length !== 32) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'a pack digest is 32 bytes');
+  const prefix = utf8(PACK_SIGNATURE_DOMAIN);
+  const message = new Uint8Array(prefix.length + 32);
+  message.set(prefix);
+  message.set(digest, prefix.length);
+  return message;
+}
+
+/**
+ * base64url SHA-256 of a pack's signing bytes: its identity in `prev` and in
+ * sync state, and (as bytes) what its signatures cover.
+ *
+ * @example
+ * ```ts
+ * const next = { ...body, seq: pack.seq + 1, prev: packHash(pack) }
+ * ```
+ */
 export function packHash(pack: UnsignedAnchorPack | AnchorPack): string {
-  return hashB64u(packSigningBytes(pack));
+  return bytesToB64u(packDigest(packSigningBytes(pack)));
 }

@@ -1,6 +1,6 @@
 /**
  * Ed25519 through @noble/ed25519 with @noble/hashes SHA-512: no WebCrypto,
- * no platform crypto (a `CryptoProvider` may take over hashing, never the decision). Verification is strict RFC 8032 (`zip215: false`):
+ * no platform crypto. Verification is strict RFC 8032 (`zip215: false`):
  * canonical S and point encodings; small-order public keys are refused here
  * too. It never throws on malformed input.
  */

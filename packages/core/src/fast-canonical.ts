@@ -81,3 +81,36 @@ export function packBodyJson(body: unknown, validated = false): string | undefin
   copy!.anchors = sorted;
   return JSON.stringify(copy);
 }
+
+/**
+ * RFC 8785 text of the signed part of a pack that `validatePack` returned
+ * (and nobody changed since), written by concatenation: about four times
+ * faster than `packBodyJson`. Exact because validation leaves nothing to
+ * escape or reorder: every string is an id (`[A-Za-z0-9._~@+-]`), base64url,
+ * a fixed-form timestamp or a status word, `seq` is a safe integer (written
+ * as JSON writes it) and `v` is 1. test/perf/fast-canonical.test.ts checks
+ * it byte for byte against `canonicalize` on generated packs.
+ */
+export function validPackBodyJson(pack: {
+  v: 1;
+  ns: string;
+  orgId: string;
+  seq: number;
+  issuedAt: string;
+  expiresAt: string;
+  prev?: string;
+  anchors: readonly { createdAt: string; kid: string; orgId: string; pubB64u: string; status: string; updatedAt: string }[];
+}): string {
+  const { anchors } = pack;
+  let text = '{"anchors":[';
+  for (let i = 0; i < anchors.length; i++) {
+    const a = anchors[i]!;
+    text +=
+      (i === 0 ? '{"createdAt":"' : ',{"createdAt":"') + a.createdAt + '","kid":"' + a.kid + '","orgId":"' + a.orgId +
+      '","pubB64u":"' + a.pubB64u + '","status":"' + a.status + '","updatedAt":"' + a.updatedAt + '"}';
+  }
+  return (
+    text + '],"expiresAt":"' + pack.expiresAt + '","issuedAt":"' + pack.issuedAt + '","ns":"' + pack.ns + '","orgId":"' + pack.orgId +
+    (pack.prev === undefined ? '"' : '","prev":"' + pack.prev + '"') + ',"seq":' + pack.seq + ',"v":1}'
+  );
+}

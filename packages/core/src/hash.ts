@@ -1,19 +1,25 @@
 /**
- * Hashes of pack bytes. SHA-512/256 shares its code with the SHA-512 that
- * Ed25519 already needs, so it costs no extra bytes. An injected
- * `CryptoProvider` with a native SHA-512/256 takes over when given.
+ * The pack hash: SHA-256 of a pack's signing bytes, computed once per pack.
+ * It names the pack in `prev` and in sync state, and it is what a pack
+ * signature covers (canonical.ts), so verifying and chaining a pack cost one
+ * pass over its bytes. SHA-256 rather than SHA-512/256: in plain JavaScript
+ * its 32-bit arithmetic runs about twice as fast, and WebCrypto has it (it
+ * has no SHA-512/256), so a platform provider can take it over everywhere.
  */
-import { checkDigest, type CryptoProvider } from './crypto-provider.ts';
-import { bytesToB64u } from './encoding.ts';
-import { sha512_256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { checkDigest, providerError, type CryptoProvider } from './crypto-provider.ts';
 
-/** base64url SHA-512/256 of `bytes`. */
-export function hashB64u(bytes: Uint8Array): string;
-/** The same through `crypto` when it hashes SHA-512/256 (a Promise if it answers with one). */
-export function hashB64u(bytes: Uint8Array, crypto: CryptoProvider | undefined): string | Promise<string>;
-export function hashB64u(bytes: Uint8Array, crypto?: CryptoProvider): string | Promise<string> {
-  if (!crypto?.sha512_256) return bytesToB64u(sha512_256(bytes));
-  const encode = (digest: unknown): string => bytesToB64u(checkDigest(digest, 32, 'sha512_256'));
-  const out = crypto.sha512_256(bytes);
-  return out instanceof Uint8Array ? encode(out) : Promise.resolve(out).then(encode);
+/** SHA-256 of `bytes`, in JS. */
+export function packDigest(bytes: Uint8Array): Uint8Array;
+/** The same through `crypto` when given (a Promise if it answers with one). */
+export function packDigest(bytes: Uint8Array, crypto: CryptoProvider | undefined): Uint8Array | Promise<Uint8Array>;
+export function packDigest(bytes: Uint8Array, crypto?: CryptoProvider): Uint8Array | Promise<Uint8Array> {
+  if (!crypto) return sha256(bytes);
+  let out: Uint8Array | Promise<Uint8Array>;
+  try {
+    out = crypto.sha256(bytes);
+  } catch (error) {
+    throw providerError(error);
+  }
+  return out instanceof Uint8Array ? checkDigest(out) : Promise.resolve(out).then(checkDigest, (error: unknown) => Promise.reject(providerError(error)));
 }

@@ -21,7 +21,7 @@ import type { SyncState } from './types.ts';
 /** The highest pack this client accepted from a peer. */
 export interface HighWaterMark {
   seq: number;
-  /** base64url SHA-512/256 of that pack's signing bytes. */
+  /** base64url SHA-256 of that pack's signing bytes. */
   hash: string;
   /** When it was recorded. */
   at: string;

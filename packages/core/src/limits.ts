@@ -35,3 +35,6 @@ export const DEFAULT_SYNC_CONCURRENCY = 4;
 
 /** Domain prefix of a pack's signing bytes: a pack signature can never be mistaken for a message signature. */
 export const PACK_DOMAIN = 'anchorsync/pack/v1\n';
+
+/** Domain prefix of the message a pack signature covers: the pack's 32-byte digest follows it. */
+export const PACK_SIGNATURE_DOMAIN = 'anchorsync/pack-sig/v1\n';

@@ -1,10 +1,12 @@
 /**
- * Signing packs, with one or more keys (multi-signature).
+ * Signing packs, with one or more keys (multi-signature). Each signature
+ * covers `packSignatureMessage` of the pack's digest (canonical.ts).
  */
-import { packSigningBytes, unsignedPart } from './canonical.ts';
+import { packSignatureMessage, packSigningBytes, unsignedPart } from './canonical.ts';
 import { ed25519Sign } from './ed25519.ts';
 import { bytesToB64u } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
+import { packDigest } from './hash.ts';
 import type { AnchorPack, UnsignedAnchorPack } from './types.ts';
 import { validateId, validatePack } from './validate.ts';
 
@@ -29,12 +31,12 @@ export function signAnchorPack(pack: UnsignedAnchorPack | AnchorPack, signers: r
   const existing = 'sig' in pack && Array.isArray(pack.sig) ? pack.sig : [];
   // Validate first: never sign bytes that no verifier would accept.
   const checked = validatePack({ ...unsignedPart(pack), sig: existing });
-  const bytes = packSigningBytes(checked);
+  const message = packSignatureMessage(packDigest(packSigningBytes(checked)));
   const sig = [...checked.sig];
   for (const signer of signers) {
     const kid = validateId(signer.kid, 'kid');
     if (sig.some((s) => s.kid === kid)) continue;
-    sig.push({ kid, alg: 'Ed25519', sig: bytesToB64u(ed25519Sign(bytes, signer.secretKey)) });
+    sig.push({ kid, alg: 'Ed25519', sig: bytesToB64u(ed25519Sign(message, signer.secretKey)) });
   }
   return validatePack({ ...checked, sig });
 }

@@ -5,17 +5,14 @@
  * this directly on a pack it has itself just validated, so a 100,000-anchor
  * pack is not validated twice.
  */
-import { validPackSigningBytes } from './canonical.ts';
-import { verifyWithProvider } from './crypto-provider.ts';
+import { packSignatureMessage, validPackSigningBytes } from './canonical.ts';
 import { ed25519Verify } from './ed25519.ts';
-import { b64uToBytes } from './encoding.ts';
+import { b64uToBytes, bytesToB64u } from './encoding.ts';
+import { packDigest } from './hash.ts';
 import { AnchorSyncError } from './errors.ts';
 import { DEFAULT_THRESHOLD, MAX_SIGNATURES_PER_PACK } from './limits.ts';
 import type { AsyncVerifyPackOptions, VerifiedPack, VerifyPackOptions } from './pack-verify.ts';
 import type { AnchorPack } from './types.ts';
-
-/** One verification to run: signature, public key, and that key's base64url. */
-type Attempt = [signature: Uint8Array, publicKey: Uint8Array, pubB64u: string];
 
 /** The threshold asked for, checked before anything else. */
 export function thresholdOf(options: VerifyPackOptions): number {
@@ -27,17 +24,18 @@ export function thresholdOf(options: VerifyPackOptions): number {
 }
 
 /**
- * The verifications to run, in order; each answer (sent back into the
- * generator) decides the next. Counted per public key, not per kid: one key
- * under two kids is one signer.
+ * Counts the distinct trusted public keys whose signature over `message`
+ * verifies: per public key, not per kid (one key under two kids is one
+ * signer), at most one check per signature and key.
  */
-function* attempts(pack: AnchorPack, trusted: VerifyPackOptions['trusted'], signedBy: Set<string>): Generator<Attempt, void, boolean> {
+function countSigners(pack: AnchorPack, trusted: VerifyPackOptions['trusted'], message: Uint8Array): Set<string> {
   const byKid = new Map<string, string[]>();
   for (const key of trusted) {
     const list = byKid.get(key.kid) ?? [];
     if (!list.includes(key.pubB64u)) list.push(key.pubB64u);
     byKid.set(key.kid, list);
   }
+  const signedBy = new Set<string>();
   for (const s of pack.sig) {
     const candidates = byKid.get(s.kid);
     if (!candidates) continue;
@@ -45,15 +43,18 @@ function* attempts(pack: AnchorPack, trusted: VerifyPackOptions['trusted'], sign
     for (const pubB64u of candidates) {
       if (signedBy.has(pubB64u)) continue;
       const publicKey = b64uToBytes(pubB64u);
-      if (publicKey && (yield [signature, publicKey, pubB64u])) {
+      if (publicKey && ed25519Verify(signature, message, publicKey)) {
         signedBy.add(pubB64u);
         break;
       }
     }
   }
+  return signedBy;
 }
 
-function settle(pack: AnchorPack, bytes: Uint8Array, signedBy: Set<string>, threshold: number): VerifiedPack {
+function settle(pack: AnchorPack, bytes: Uint8Array, digest: Uint8Array, options: VerifyPackOptions): VerifiedPack {
+  const threshold = thresholdOf(options);
+  const signedBy = countSigners(pack, options.trusted, packSignatureMessage(digest));
   if (signedBy.size < threshold) {
     throw new AnchorSyncError(
       'ERR_PACK_SIGNATURE',
@@ -61,46 +62,19 @@ function settle(pack: AnchorPack, bytes: Uint8Array, signedBy: Set<string>, thre
       { details: { orgId: pack.orgId, seq: pack.seq, valid: signedBy.size, threshold } },
     );
   }
-  return { pack, bytes, signedBy: [...signedBy] };
-}
-
-/** Runs the attempts, going asynchronous only when a verification answers with a Promise. */
-function drive(
-  run: Generator<Attempt, void, boolean>,
-  verify: (attempt: Attempt) => boolean | Promise<boolean>,
-  done: () => VerifiedPack,
-  answer = false,
-): VerifiedPack | Promise<VerifiedPack> {
-  for (let step = run.next(answer); !step.done; step = run.next(answer)) {
-    const result = verify(step.value);
-    if (typeof result !== 'boolean') return result.then((ok) => drive(run, verify, done, ok));
-    answer = result;
-  }
-  return done();
+  return { pack, bytes, hash: bytesToB64u(digest), signedBy: [...signedBy] };
 }
 
 /** Signature check of a pack that `validatePack` returned and nobody changed since. */
 export function checkPackSignatures(pack: AnchorPack, options: VerifyPackOptions): VerifiedPack {
-  const threshold = thresholdOf(options);
+  thresholdOf(options);
   const bytes = validPackSigningBytes(pack);
-  const signedBy = new Set<string>();
-  return drive(
-    attempts(pack, options.trusted, signedBy),
-    ([signature, publicKey]) => ed25519Verify(signature, bytes, publicKey),
-    () => settle(pack, bytes, signedBy, threshold),
-  ) as VerifiedPack;
+  return settle(pack, bytes, packDigest(bytes), options);
 }
 
 /** `checkPackSignatures` hashing with `options.crypto` when given. */
 export async function checkPackSignaturesAsync(pack: AnchorPack, options: AsyncVerifyPackOptions): Promise<VerifiedPack> {
-  const { crypto } = options;
-  if (!crypto) return checkPackSignatures(pack, options);
-  const threshold = thresholdOf(options);
+  thresholdOf(options);
   const bytes = validPackSigningBytes(pack);
-  const signedBy = new Set<string>();
-  return drive(
-    attempts(pack, options.trusted, signedBy),
-    ([signature, publicKey]) => verifyWithProvider(crypto, signature, bytes, publicKey),
-    () => settle(pack, bytes, signedBy, threshold),
-  );
+  return settle(pack, bytes, await packDigest(bytes, options.crypto), options);
 }

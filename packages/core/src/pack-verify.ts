@@ -28,7 +28,7 @@ export interface VerifyPackOptions extends PackLimits {
 
 export interface AsyncVerifyPackOptions extends VerifyPackOptions {
   /**
-   * Platform hashing (e.g. `@anchorsync/crypto-platform`): the same
+   * Platform SHA-256 (e.g. `@anchorsync/crypto-platform`): the same
    * decisions as without it, less time on large packs.
    */
   crypto?: CryptoProvider;
@@ -38,6 +38,8 @@ export interface VerifiedPack {
   pack: AnchorPack;
   /** Signing bytes, computed once. */
   bytes: Uint8Array;
+  /** The pack hash: base64url SHA-256 of `bytes`, what the signatures cover. */
+  hash: string;
   /** Distinct trusted public keys (base64url) that signed. */
   signedBy: string[];
 }

@@ -42,7 +42,7 @@ export interface AnchorPack {
   seq: number;
   issuedAt: string;
   expiresAt: string;
-  /** base64url SHA-512/256 of the previous pack's signing bytes. */
+  /** base64url SHA-256 of the previous pack's signing bytes. */
   prev?: string;
   anchors: Anchor[];
   sig: PackSignature[];
@@ -75,7 +75,7 @@ export interface SyncState {
   orgId: string;
   /** Last accepted seq. */
   seq: number;
-  /** base64url SHA-512/256 of the last accepted pack's signing bytes. */
+  /** base64url SHA-256 of the last accepted pack's signing bytes. */
   hash: string;
   /** `issuedAt` and `expiresAt` of the last accepted pack. */
   issuedAt: string;

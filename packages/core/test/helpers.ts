@@ -12,6 +12,8 @@ import {
   ed25519Sign,
   generateKeyPair,
   isAnchorSyncError,
+  packDigest,
+  packSignatureMessage,
   packSigningBytes,
   pinTrustAnchor,
   publishAnchorPack,
@@ -184,8 +186,8 @@ export function packBody(
  * a shape rule yet carry a genuine signature by a trusted key.
  */
 export function rawSign(body: Record<string, unknown>, signers: readonly PackSigner[]): Record<string, unknown> {
-  const bytes = packSigningBytes(body as unknown as UnsignedAnchorPack);
-  return { ...body, sig: signers.map((s) => ({ kid: s.kid, alg: 'Ed25519', sig: bytesToB64u(ed25519Sign(bytes, s.secretKey)) })) };
+  const message = packSignatureMessage(packDigest(packSigningBytes(body as unknown as UnsignedAnchorPack)));
+  return { ...body, sig: signers.map((s) => ({ kid: s.kid, alg: 'Ed25519', sig: bytesToB64u(ed25519Sign(message, s.secretKey)) })) };
 }
 
 /** Every key of a storage and the JSON text of its value. */

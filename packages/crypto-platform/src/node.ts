@@ -1,7 +1,7 @@
 /**
- * `@anchorsync/crypto-platform` for Node, Bun and Deno: synchronous SHA-512
- * and SHA-512/256 from node:crypto (OpenSSL, BoringSSL), each checked once
- * against a known answer before it is trusted. Both hashes of a pack move
+ * `@anchorsync/crypto-platform` for Node, Bun and Deno: a synchronous
+ * SHA-256 from node:crypto (OpenSSL, BoringSSL), checked once against a
+ * known answer before it is trusted. The one pass over a pack's bytes moves
  * to native code; the Ed25519 decisions stay in core.
  */
 import { createHash, getHashes } from 'node:crypto';
@@ -10,9 +10,8 @@ import { webCryptoProvider } from './web.ts';
 
 export { webCryptoProvider };
 
-// FIPS 180-4 examples: SHA-512("abc") and SHA-512/256("abc"), first 16 bytes of each, hex.
-const ABC_512 = 'ddaf35a193617abacc417349ae204131';
-const ABC_512_256 = '53048e2681941ef99b2e29b76b4c7dab';
+// FIPS 180-4 example: SHA-256("abc"), first 16 bytes, hex.
+const ABC_256 = 'ba7816bf8f01cfea414140de5dae2223';
 
 function hasher(algorithm: string, known: string): ((data: Uint8Array) => Uint8Array) | undefined {
   try {
@@ -30,7 +29,7 @@ function hasher(algorithm: string, known: string): ((data: Uint8Array) => Uint8A
 
 /**
  * A provider over node:crypto, or `undefined` when this runtime lacks
- * SHA-512 or answers wrongly. SHA-512/256 is included where available.
+ * SHA-256 or answers wrongly.
  *
  * @example
  * ```ts
@@ -39,10 +38,8 @@ function hasher(algorithm: string, known: string): ((data: Uint8Array) => Uint8A
  * ```
  */
 export function nodeCryptoProvider(): CryptoProvider | undefined {
-  const sha512 = hasher('sha512', ABC_512);
-  if (!sha512) return undefined;
-  const sha512_256 = hasher('sha512-256', ABC_512_256);
-  return sha512_256 ? { sha512, sha512_256 } : { sha512 };
+  const sha256 = hasher('sha256', ABC_256);
+  return sha256 ? { sha256 } : undefined;
 }
 
 /**

@@ -1,9 +1,8 @@
 /**
- * `@anchorsync/crypto-platform` for browsers and workers: SHA-512 from
- * WebCrypto (`crypto.subtle.digest`), detected at call time. WebCrypto has no
- * SHA-512/256, so core keeps hashing the pack hash in JS; the Ed25519
- * challenge hash (the larger half of the work) moves to the platform.
- * Node, Bun and Deno resolve this package to ./node.ts instead.
+ * `@anchorsync/crypto-platform` for browsers and workers: SHA-256 from
+ * WebCrypto (`crypto.subtle.digest`), detected at call time. The one pass
+ * over a pack's bytes moves to the platform; the Ed25519 decisions stay in
+ * core. Node, Bun and Deno resolve this package to ./node.ts instead.
  */
 import type { CryptoProvider } from '@anchorsync/core';
 
@@ -12,7 +11,7 @@ interface SubtleLike {
 }
 
 /**
- * A provider over WebCrypto's SHA-512, or `undefined` where there is none
+ * A provider over WebCrypto's SHA-256, or `undefined` where there is none
  * (core then hashes in JS). Pass `subtle` to use another implementation.
  *
  * @example
@@ -25,7 +24,7 @@ export function webCryptoProvider(subtle?: SubtleLike): CryptoProvider | undefin
   const s = subtle ?? (globalThis as { crypto?: { subtle?: SubtleLike } }).crypto?.subtle;
   if (typeof s?.digest !== 'function') return undefined;
   return {
-    sha512: async (data) => new Uint8Array(await s.digest('SHA-512', data)),
+    sha256: async (data) => new Uint8Array(await s.digest('SHA-256', data)),
   };
 }
 
