@@ -32,13 +32,19 @@ export function makeOrg(index: number): BenchOrg {
   return { orgId: `org-${String(index).padStart(5, '0')}`, secretKey, pubB64u: bytesToB64u(publicKeyOf(secretKey)) };
 }
 
-/** `n` anchors of `org`, kids `key-000000`..., every tenth one REVOKED. */
+/**
+ * `n` anchors of `org`, kids `key-000000`..., created at distinct times over
+ * the past year (every timestamp text differs, as in a real log); every
+ * tenth one REVOKED some days after it was created.
+ */
 export function makeAnchors(org: BenchOrg, n: number): Anchor[] {
-  const at = iso(T0 - 86_400_000);
   const anchors: Anchor[] = [];
+  const year = 365 * 86_400_000;
   for (let i = 0; i < n; i++) {
+    const created = T0 - year + Math.floor((i * year) / Math.max(n, 1)) + (i % 1000);
     const status: AnchorStatus = i % 10 === 9 ? 'REVOKED' : 'ACTIVE';
-    anchors.push({ orgId: org.orgId, kid: `key-${String(i).padStart(6, '0')}`, pubB64u: bytesToB64u(seedBytes(i)), status, createdAt: at, updatedAt: at });
+    const updated = status === 'REVOKED' ? Math.min(created + 3 * 86_400_000 + i, T0 - 1) : created;
+    anchors.push({ orgId: org.orgId, kid: `key-${String(i).padStart(6, '0')}`, pubB64u: bytesToB64u(seedBytes(i)), status, createdAt: iso(created), updatedAt: iso(updated) });
   }
   return anchors;
 }

@@ -64,4 +64,20 @@ describe('parseTimestamp', () => {
       { numRuns: 5_000, seed: 1 },
     );
   });
+
+  it('agrees when any one character of a valid timestamp is replaced (digits, separators, look-alikes, non-ASCII digits)', () => {
+    const valid = fc.integer({ min: 0, max: 253_402_300_799_999 }).map((ms) => new Date(ms).toISOString());
+    const chars = fc.constantFrom(...'0123456789-:.TZtz +/\u0660\uff10\u00001'.split(''));
+    let refused = 0;
+    fc.assert(
+      fc.property(valid, fc.nat(23), chars, (text, at, c) => {
+        const edited = text.slice(0, at) + c + text.slice(at + 1);
+        const want = reference(edited);
+        if (want === undefined) refused++;
+        expect(parseTimestamp(edited)).toBe(want);
+      }),
+      { numRuns: 20_000, seed: 24 },
+    );
+    expect(refused).toBeGreaterThan(5_000);
+  });
 });

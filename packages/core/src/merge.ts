@@ -35,6 +35,11 @@ export interface MergeResult {
  * @throws {AnchorSyncError} `ERR_PACK_KEY_CHANGED` or `ERR_PACK_LIFECYCLE`.
  */
 export function mergeAnchors(stored: readonly Anchor[], incoming: readonly Anchor[], isBase: boolean): MergeResult {
+  if (stored.length === 0 && strictlySorted(incoming)) {
+    // A first pack, sorted as publishers send it: every kid is new and none repeats.
+    const counts = { added: incoming.length, updated: 0, retired: 0, revoked: 0, unchanged: 0 };
+    return { anchors: [...incoming], counts, changed: incoming.length > 0, omitted: [] };
+  }
   const byKid = new Map<string, Anchor>();
   for (const a of stored) byKid.set(a.kid, a);
   const counts: ApplyCounts = { added: 0, updated: 0, retired: 0, revoked: 0, unchanged: 0 };
@@ -73,6 +78,11 @@ export function mergeAnchors(stored: readonly Anchor[], incoming: readonly Ancho
   const changed = counts.added + counts.updated > 0;
   const anchors = changed ? sortedByKid([...byKid.values()]) : [...stored];
   return { anchors, counts, changed, omitted };
+}
+
+function strictlySorted(list: readonly Anchor[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.kid >= list[i]!.kid) return false;
+  return true;
 }
 
 /**

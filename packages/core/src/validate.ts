@@ -15,27 +15,38 @@ type Obj = Record<string, unknown>;
 const STATUSES: ReadonlySet<string> = new Set<AnchorStatus>(['ACTIVE', 'RETIRED', 'REVOKED']);
 // Ids become parts of storage keys and URLs: printable ASCII without ':' , '/' or spaces.
 const ID = /^[A-Za-z0-9._~@+-]+$/;
+const ANCHOR_MEMBERS = ['orgId', 'kid', 'pubB64u', 'status', 'createdAt', 'updatedAt'];
 
+/**
+ * Paths are literals with `[]` for the element being checked (`at`), filled
+ * in only when a check fails: a 100,000-anchor pack builds no path strings.
+ */
 class Checker {
+  /** Index of the array element being checked, for `[]` in paths. */
+  at = 0;
+
   constructor(
     readonly what: string,
     readonly code: AnchorSyncErrorCode,
   ) {}
 
   fail(path: string, message: string, code: AnchorSyncErrorCode = this.code): never {
-    throw new AnchorSyncError(code, `${this.what}: ${path} ${message}`, { details: { path } });
+    const where = path.replace('[]', `[${this.at}]`);
+    throw new AnchorSyncError(code, `${this.what}: ${where} ${message}`, { details: { path: where } });
   }
 
   object(value: unknown, path: string, members: readonly string[], optional: readonly string[] = []): Obj {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
     const obj = value as Obj;
+    const own = Object.keys(obj);
+    // The common case in one check per member: as many own members as required, each of them there.
+    if (own.length === members.length && members.every((key) => Object.hasOwn(obj, key))) return obj;
     let required = 0;
-    for (const key of Object.keys(obj)) {
+    for (const key of own) {
       if (members.includes(key)) required++;
       else if (!optional.includes(key)) this.fail(`${path}.${key}`, 'is not a v1 member');
     }
-    // Every required member among the own keys: nothing is missing (the common case, one pass).
-    if (required !== members.length) for (const key of members) if (!(key in obj)) this.fail(`${path}.${key}`, 'is missing');
+    if (required !== members.length) for (const key of members) if (!Object.hasOwn(obj, key)) this.fail(`${path}.${key}`, 'is missing');
     return obj;
   }
 
@@ -76,15 +87,21 @@ class Checker {
     return value as AnchorStatus;
   }
 
+  /** Member paths of the anchors this checker checks, built once. */
+  private paths: Record<string, string> | undefined;
+
+  /** One anchor at `path` (e.g. `pack.anchors[]`, the same for every element). */
   anchor(value: unknown, path: string): Anchor {
-    const a = this.object(value, path, ['orgId', 'kid', 'pubB64u', 'status', 'createdAt', 'updatedAt']);
-    const orgId = this.id(a.orgId, `${path}.orgId`);
-    const kid = this.id(a.kid, `${path}.kid`);
-    const pubB64u = this.b64u(a.pubB64u, `${path}.pubB64u`, 32);
-    const status = this.status(a.status, `${path}.status`);
-    const createdAt = this.timestamp(a.createdAt, `${path}.createdAt`);
-    const updatedAt = this.timestamp(a.updatedAt, `${path}.updatedAt`);
-    if (updatedAt < createdAt) this.fail(`${path}.updatedAt`, 'is before createdAt');
+    const at = (this.paths ??= Object.fromEntries(ANCHOR_MEMBERS.map((m) => [m, `${path}.${m}`])));
+    const a = this.object(value, path, ANCHOR_MEMBERS);
+    const orgId = this.id(a.orgId, at.orgId!);
+    const kid = this.id(a.kid, at.kid!);
+    const pubB64u = this.b64u(a.pubB64u, at.pubB64u!, 32);
+    const status = this.status(a.status, at.status!);
+    const createdAt = this.timestamp(a.createdAt, at.createdAt!);
+    // A key never updated has both times equal: the same text, already checked.
+    const updatedAt = a.updatedAt === createdAt ? createdAt : this.timestamp(a.updatedAt, at.updatedAt!);
+    if (updatedAt < createdAt) this.fail(at.updatedAt!, 'is before createdAt');
     // Members in RFC 8785 order, so a pack's canonical bytes need no reordered copy (fast-canonical.ts).
     return { createdAt, kid, orgId, pubB64u, status, updatedAt };
   }
@@ -130,13 +147,21 @@ export function validatePack(value: unknown, limits: PackLimits = {}): AnchorPac
   const maxAnchors = Math.min(limits.maxAnchors ?? MAX_ANCHORS_PER_PACK, MAX_ANCHORS_PER_PACK);
   const anchors = c.array(p.anchors, 'pack.anchors');
   if (anchors.length > maxAnchors) c.fail('pack.anchors', `has more than ${maxAnchors} anchors`, 'ERR_PACK_TOO_LARGE');
-  const kids = new Set<string>();
+  // Duplicate kids: publishers send anchors sorted by kid, and a strictly
+  // increasing list has none; a Set is built only for a list that is not.
+  let kids: Set<string> | undefined;
+  let last = '';
   for (let i = 0; i < anchors.length; i++) {
-    const anchor = c.anchor(anchors[i], `pack.anchors[${i}]`);
+    c.at = i;
+    const anchor = c.anchor(anchors[i], 'pack.anchors[]');
     // Rule 1: a pack speaks only for its own organisation.
-    if (anchor.orgId !== orgId) c.fail(`pack.anchors[${i}].orgId`, `is not ${orgId}`, 'ERR_PACK_FOREIGN_ANCHOR');
-    if (kids.has(anchor.kid)) c.fail(`pack.anchors[${i}].kid`, `repeats ${anchor.kid}`, 'ERR_PACK_DUPLICATE_KID');
-    kids.add(anchor.kid);
+    if (anchor.orgId !== orgId) c.fail('pack.anchors[].orgId', `is not ${orgId}`, 'ERR_PACK_FOREIGN_ANCHOR');
+    if (kids === undefined && anchor.kid <= last && i > 0) kids = new Set(pack.anchors.map((a) => a.kid));
+    if (kids) {
+      if (kids.has(anchor.kid)) c.fail('pack.anchors[].kid', `repeats ${anchor.kid}`, 'ERR_PACK_DUPLICATE_KID');
+      kids.add(anchor.kid);
+    }
+    last = anchor.kid;
     pack.anchors.push(anchor);
   }
 
@@ -144,12 +169,13 @@ export function validatePack(value: unknown, limits: PackLimits = {}): AnchorPac
   const sigs = c.array(p.sig, 'pack.sig');
   if (sigs.length > maxSigs) c.fail('pack.sig', `has more than ${maxSigs} signatures`, 'ERR_PACK_TOO_LARGE');
   for (let i = 0; i < sigs.length; i++) {
-    const s = c.object(sigs[i], `pack.sig[${i}]`, ['kid', 'alg', 'sig']);
-    if (s.alg !== 'Ed25519') c.fail(`pack.sig[${i}].alg`, 'must be Ed25519');
+    c.at = i;
+    const s = c.object(sigs[i], 'pack.sig[]', ['kid', 'alg', 'sig']);
+    if (s.alg !== 'Ed25519') c.fail('pack.sig[].alg', 'must be Ed25519');
     const signature: PackSignature = {
-      kid: c.id(s.kid, `pack.sig[${i}].kid`),
+      kid: c.id(s.kid, 'pack.sig[].kid'),
       alg: 'Ed25519',
-      sig: c.b64u(s.sig, `pack.sig[${i}].sig`, 64),
+      sig: c.b64u(s.sig, 'pack.sig[].sig', 64),
     };
     pack.sig.push(signature);
   }
@@ -164,7 +190,7 @@ export function validateAnchor(value: unknown, code: AnchorSyncErrorCode = 'ERR_
 /** Checks a stored list of anchors; a bad record means the store is corrupt. */
 export function validateStoredAnchors(value: unknown): Anchor[] {
   const c = new Checker('stored anchors', 'ERR_STORAGE_CORRUPT');
-  return c.array(value, 'anchors').map((a, i) => c.anchor(a, `anchors[${i}]`));
+  return c.array(value, 'anchors').map((a, i) => ((c.at = i), c.anchor(a, 'anchors[]')));
 }
 
 /** Checks a stored sync state. */

@@ -4,6 +4,7 @@
  * byte-identical client storage (evidence keys aside for equivocation) and
  * a FED_ANCHOR_SYNC_REJECT audit event with the same code.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyAnchorPack,
@@ -11,12 +12,14 @@ import {
   CLOCK_SKEW_TOLERANCE_MS,
   generateKeyPair,
   getAnchors,
+  isAnchorSyncError,
   getSyncState,
   listEquivocationEvidence,
   MAX_SIGNATURES_PER_PACK,
   packHash,
   signAnchorPack,
   storageKeys,
+  validatePack,
   type Anchor,
   type AnchorPack,
   type EngineContext,
@@ -198,6 +201,25 @@ describe('rule 1: shape', () => {
     const foreign = anchorOf('org-b', 'kb', bytesToB64u(generateKeyPair().publicKey));
     const pack = rawSign(packBody('org-a', 1, [anchorOf('org-a', 'k1', org.pub('k1')), foreign]), [org.signer('k1')]);
     await expectRejected(client, 'ERR_PACK_FOREIGN_ANCHOR', () => apply(client, pack));
+  });
+
+  it('duplicate kids are found wherever they sit: sorted neighbours, after the list stops being sorted, far apart (validatePack, 300 generated lists)', () => {
+    const pub = bytesToB64u(generateKeyPair().publicKey);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'), { maxLength: 14 }), fc.boolean(), (kids, sort) => {
+        const list = sort ? [...kids].sort() : kids;
+        const body = { ...packBody('org-a', 1, list.map((kid) => anchorOf('org-a', kid, pub))), sig: [] };
+        const repeated = new Set(list).size !== list.length;
+        let code: string | undefined;
+        try {
+          validatePack(body);
+        } catch (e) {
+          code = isAnchorSyncError(e) ? e.code : 'not typed';
+        }
+        expect(code).toBe(repeated ? 'ERR_PACK_DUPLICATE_KID' : undefined);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 
   it('a pack listing one kid twice is ERR_PACK_DUPLICATE_KID, even when correctly signed', async () => {
