@@ -6,12 +6,12 @@
 import { getAnchorRecord, getSyncState, writeAnchorRecord } from './anchor-registry.ts';
 import { pendingIntent, writeIntent } from './apply-intent.ts';
 import { emitAudit, type AuditSink } from './audit.ts';
-import { packHash } from './canonical.ts';
+import { validPackHash } from './canonical.ts';
 import { AnchorSyncError, isAnchorSyncError } from './errors.ts';
 import { assertNoRollback, raiseHighWater } from './high-water.ts';
 import { CLOCK_SKEW_TOLERANCE_MS } from './limits.ts';
 import { mergeAnchors } from './merge.ts';
-import { storePack } from './pack-log.ts';
+import { storeValidPack } from './pack-log.ts';
 import type { CryptoProvider } from './crypto-provider.ts';
 import { checkPackSignaturesAsync } from './pack-signatures.ts';
 import type { VerifiedPack } from './pack-verify.ts';
@@ -191,7 +191,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
     // An apply that crashed after writing anchors may have withdrawn the very
     // keys that signed this pack; its intent record says it passed rule 2
     // against the state before, so completing it is what that apply would have done.
-    const hash = intent && isAnchorSyncError(error, 'ERR_PACK_SIGNATURE') ? packHash(shaped) : undefined;
+    const hash = intent && isAnchorSyncError(error, 'ERR_PACK_SIGNATURE') ? validPackHash(shaped) : undefined;
     if (hash === undefined || hash !== intent?.hash) throw error;
     verified = { pack: shaped, hash };
   }
@@ -224,7 +224,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
         });
       }
       if (state && state.seq === position.seq) {
-        if (options.keepPack) await storePack(storage, pack);
+        if (options.keepPack) await storeValidPack(storage, pack);
         // A mark that lags (a crash after the state write) catches up here.
         if (ctx.highWater && (mark?.seq ?? 0) < state.seq) await raiseHighWater(ctx.highWater, state, now, mark ?? null);
         return { status: 'unchanged', ns, orgId, seq: pack.seq, hash, counts: { ...NO_CHANGE }, warnings };
@@ -262,7 +262,7 @@ async function acceptPack(ctx: EngineContext, shaped: AnchorPack, clock: Clock, 
   // merge, being idempotent, completes it. Anchors before state: a reader
   // never sees a seq whose revocations are not stored yet.
   if (merged.changed) await writeIntent(storage, ns, orgId, { seq: pack.seq, hash, prev: state?.hash ?? null });
-  if (options.keepPack) await storePack(storage, pack);
+  if (options.keepPack) await storeValidPack(storage, pack);
   // Written for every pack, changed or not, so the record's position never lags the state.
   if (!completing) await writeAnchorRecord(storage, ns, orgId, pack.seq, hash, merged.anchors);
   const next: SyncState = {

@@ -74,6 +74,11 @@ export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
   return utf8(PACK_DOMAIN + validPackBodyJson(pack));
 }
 
+/** `packHash` of a pack `validatePack` returned and nobody changed since. Internal. */
+export function validPackHash(pack: AnchorPack): string {
+  return bytesToB64u(packDigest(validPackSigningBytes(pack)));
+}
+
 /**
  * The message an Ed25519 pack signature covers, given the pack's digest
  * (SHA-256 of its signing bytes): `anchorsync/pack-sig/v1\n` + the 32 digest

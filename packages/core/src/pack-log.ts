@@ -5,7 +5,7 @@
  * different publishes can never be mixed into one state (DESIGN.md, Sync).
  */
 import { getSyncState } from './anchor-registry.ts';
-import { packHash } from './canonical.ts';
+import { validPackHash } from './canonical.ts';
 import { bytesToB64u, b64uToBytes, utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
 import { MAX_PACKS_PER_PAGE } from './limits.ts';
@@ -23,11 +23,20 @@ export const DEFAULT_PAGE_ANCHORS = 20_000;
  * Stores a signed pack in the log (idempotent for identical bytes). A base
  * pack is also indexed, so new peers can start at the newest one instead of
  * replaying the whole history.
+ *
+ * @throws {AnchorSyncError} `ERR_PACK_SCHEMA` (and the other shape codes)
+ * for a value that is not a v1 pack; `ERR_PACK_EQUIVOCATION` when the log
+ * holds other bytes at that seq.
  */
 export async function storePack(storage: StorageDriver, pack: AnchorPack): Promise<void> {
+  await storeValidPack(storage, validatePack(pack));
+}
+
+/** `storePack` of a pack `validatePack` returned and nobody changed since. Internal. */
+export async function storeValidPack(storage: StorageDriver, pack: AnchorPack): Promise<void> {
   // A logged seq is never rewritten with other bytes: that would be this log equivocating.
   const existing = await loadPack(storage, pack.ns, pack.orgId, pack.seq);
-  if (existing && packHash(existing) !== packHash(pack)) {
+  if (existing && validPackHash(existing) !== validPackHash(pack)) {
     throw new AnchorSyncError('ERR_PACK_EQUIVOCATION', `the log already holds a different pack ${pack.orgId}#${pack.seq}`, {
       details: { seq: pack.seq },
     });

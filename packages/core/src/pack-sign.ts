@@ -2,7 +2,7 @@
  * Signing packs, with one or more keys (multi-signature). Each signature
  * covers `packSignatureMessage` of the pack's digest (canonical.ts).
  */
-import { packSignatureMessage, packSigningBytes, unsignedPart } from './canonical.ts';
+import { packSignatureMessage, unsignedPart, validPackSigningBytes } from './canonical.ts';
 import { ed25519Sign } from './ed25519.ts';
 import { bytesToB64u } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
@@ -31,7 +31,7 @@ export function signAnchorPack(pack: UnsignedAnchorPack | AnchorPack, signers: r
   const existing = 'sig' in pack && Array.isArray(pack.sig) ? pack.sig : [];
   // Validate first: never sign bytes that no verifier would accept.
   const checked = validatePack({ ...unsignedPart(pack), sig: existing });
-  const message = packSignatureMessage(packDigest(packSigningBytes(checked)));
+  const message = packSignatureMessage(packDigest(validPackSigningBytes(checked)));
   const sig = [...checked.sig];
   for (const signer of signers) {
     const kid = validateId(signer.kid, 'kid');

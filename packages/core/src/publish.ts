@@ -8,11 +8,11 @@ import { getAnchors, getSyncState } from './anchor-registry.ts';
 import { applyUnlocked, type EngineContext } from './apply.ts';
 import { emitAudit } from './audit.ts';
 import { assertNoRollback } from './high-water.ts';
-import { packHash } from './canonical.ts';
+import { validPackHash } from './canonical.ts';
 import { AnchorSyncError } from './errors.ts';
 import { DEFAULT_PACK_TTL_MS, MAX_SIGNATURES_PER_PACK } from './limits.ts';
 import { mergeAnchors } from './merge.ts';
-import { loadPack, storePack } from './pack-log.ts';
+import { loadPack, storeValidPack } from './pack-log.ts';
 import { signAnchorPack, type PackSigner } from './pack-sign.ts';
 import { peerLockName, processLock } from './peer-lock.ts';
 import { checkCrossOrgPolicy } from './policy.ts';
@@ -115,9 +115,10 @@ async function publishUnlocked(options: PublishOptions): Promise<PublishResult> 
   };
   if (!isBase && state) body.prev = state.hash;
   const pack = signAnchorPack(body, packSigners);
-  const hash = packHash(pack);
+  // signAnchorPack returns validatePack's output.
+  const hash = validPackHash(pack);
 
-  await storePack(storage, pack);
+  await storeValidPack(storage, pack);
   await applyUnlocked(ctx, pack, { expect: { ns, orgId } });
   await emitAudit(options.audit, {
     type: 'FED_ANCHOR_PUBLISH',

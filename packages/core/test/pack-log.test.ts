@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { getAnchors, getSyncState, listBaseSeqs, loopbackTransport, runAnchorSync, servePackPage } from '@anchorsync/core';
-import { makeClient, makeOrg, NS, testClock } from './helpers.ts';
+import { getAnchors, getSyncState, isAnchorSyncError, listBaseSeqs, loopbackTransport, runAnchorSync, servePackPage, storePack, type AnchorPack } from '@anchorsync/core';
+import { memoryStorage } from '@anchorsync/storage-memory';
+import { makeClient, makeOrg, NS, snapshot, testClock } from './helpers.ts';
 
 describe('pack log: where new peers start', () => {
   it('a new peer is served from the newest base (snapshot) pack, not from seq 1, and ends in the same state', async () => {
@@ -34,6 +35,27 @@ describe('pack log: where new peers start', () => {
     await org.publish({ snapshot: true });
     const page = await servePackPage(org.storage, { ns: NS, orgId: 'org-a', since: 1 });
     expect(page.packs.map((p) => (p as { seq: number }).seq)).toEqual([2, 3]);
+  });
+});
+
+describe('storePack', () => {
+  it('refuses what is not a v1 pack (typed, nothing stored), and refuses other bytes at a logged seq', async () => {
+    const clock = testClock();
+    const org = await makeOrg('org-a', { kids: ['k1'], clock });
+    const { pack } = await org.publish();
+    const relay = memoryStorage();
+    const bad: unknown[] = [{ ...pack, extra: 1 }, { ...pack, anchors: [...pack.anchors, pack.anchors[0]] }, { ...pack, seq: 0 }];
+    for (const value of bad) {
+      await expect(storePack(relay, value as AnchorPack)).rejects.toSatisfy((e) => isAnchorSyncError(e) && e.code.startsWith('ERR_PACK_'));
+      expect(await snapshot(relay)).toEqual({});
+    }
+    await storePack(relay, pack);
+    const before = await snapshot(relay);
+    await storePack(relay, pack);
+    expect(await snapshot(relay)).toEqual(before);
+    const other = { ...pack, expiresAt: new Date(Date.parse(pack.expiresAt) + 1).toISOString() };
+    await expect(storePack(relay, other)).rejects.toSatisfy((e) => isAnchorSyncError(e, 'ERR_PACK_EQUIVOCATION'));
+    expect(await snapshot(relay)).toEqual(before);
   });
 });
 
