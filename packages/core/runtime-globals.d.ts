@@ -6,4 +6,4 @@ interface AbortSignal {
   readonly reason: unknown;
   throwIfAborted(): void;
 }
-declare var TextEncoder: { new (): { encode(input?: string): Uint8Array } };
+declare var TextEncoder: { new (): { encode(input?: string): Uint8Array; encodeInto(input: string, dest: Uint8Array): { read: number; written: number } } };

@@ -277,6 +277,15 @@ describe('generated packs', () => {
     );
   });
 
+  it('validated packs of 0, 1, 511, 512, 513 and 1,537 anchors (either side of every piece boundary) give canonicalize\'s bytes', () => {
+    for (const n of [0, 1, 511, 512, 513, 1537]) {
+      const anchors = Array.from({ length: n }, (_, i) => anchor({ kid: `k${String(i).padStart(5, '0')}`, status: i % 3 === 0 ? 'RETIRED' : 'ACTIVE' }));
+      const p = pack({ anchors, ...(n % 2 ? { prev: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' } : {}) });
+      const got = Buffer.from(validPackSigningBytes(validatePack(p)));
+      expect(got.equals(Buffer.from(utf8(PACK_DOMAIN + canonicalJson(body(p))))), `${n} anchors`).toBe(true);
+    }
+  });
+
   it('a polluted Object.prototype.toJSON sends every pack to canonicalize, which honours it', () => {
     const proto = Object.prototype as { toJSON?: () => unknown };
     proto.toJSON = () => 'polluted';

@@ -6,7 +6,7 @@
  * through `canonicalize`.
  */
 import canonicalize from 'canonicalize';
-import { bytesToB64u, utf8 } from './encoding.ts';
+import { bytesToB64u, encodeInto, utf8 } from './encoding.ts';
 import { AnchorSyncError } from './errors.ts';
 import { packBodyJson, validPackBodyJson } from './fast-canonical.ts';
 import { packDigest } from './hash.ts';
@@ -71,7 +71,16 @@ export function packSigningBytes(pack: UnsignedAnchorPack | AnchorPack): Uint8Ar
  * it out). Internal.
  */
 export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
-  return utf8(PACK_DOMAIN + validPackBodyJson(pack));
+  const pieces = validPackBodyJson(pack);
+  pieces[0] = PACK_DOMAIN + pieces[0];
+  // Every piece is ASCII (see validPackBodyJson): one byte per character.
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) at += encodeInto(piece, bytes.subarray(at));
+  if (at !== length) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack has non-ASCII text');
+  return bytes;
 }
 
 /** `packHash` of a pack `validatePack` returned and nobody changed since. Internal. */

@@ -95,12 +95,18 @@ export function isB64uOfLength(text: string, byteLength: number): boolean {
   return len === 0 || (decodeTable()[text.charCodeAt(len - 1)]! & ((1 << spare) - 1)) === 0;
 }
 
-let encoder: { encode(input?: string): Uint8Array } | undefined;
+let encoder: { encode(input?: string): Uint8Array; encodeInto(input: string, dest: Uint8Array): { written: number } } | undefined;
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {
   encoder ??= new TextEncoder();
   return encoder.encode(text);
+}
+
+/** Writes the UTF-8 bytes of `text` into `dest` (as many as fit) and returns how many were written. */
+export function encodeInto(text: string, dest: Uint8Array): number {
+  encoder ??= new TextEncoder();
+  return encoder.encodeInto(text, dest).written;
 }
 
 /** Constant-shape byte comparison (length, then every byte). */

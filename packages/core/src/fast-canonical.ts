@@ -84,12 +84,15 @@ export function packBodyJson(body: unknown, validated = false): string | undefin
 
 /**
  * RFC 8785 text of the signed part of a pack that `validatePack` returned
- * (and nobody changed since), written by concatenation: about four times
- * faster than `packBodyJson`. Exact because validation leaves nothing to
- * escape or reorder: every string is an id (`[A-Za-z0-9._~@+-]`), base64url,
- * a fixed-form timestamp or a status word, `seq` is a safe integer (written
- * as JSON writes it) and `v` is 1. test/perf/fast-canonical.test.ts checks
- * it byte for byte against `canonicalize` on generated packs.
+ * (and nobody changed since), written by concatenation, as pieces of at
+ * most 512 anchors whose concatenation is the text: about four times faster
+ * than `packBodyJson`. Pieces, each one flat string, keep a 100,000-anchor
+ * pack from becoming one string of a million joins that the encoder must
+ * walk (3x slower at that size). Exact because validation leaves nothing to escape or reorder:
+ * every string is an id (`[A-Za-z0-9._~@+-]`), base64url, a fixed-form
+ * timestamp or a status word, `seq` is a safe integer (written as JSON
+ * writes it) and `v` is 1. test/perf/fast-canonical.test.ts checks it byte
+ * for byte against `canonicalize` on generated packs.
  */
 export function validPackBodyJson(pack: {
   v: 1;
@@ -100,17 +103,27 @@ export function validPackBodyJson(pack: {
   expiresAt: string;
   prev?: string;
   anchors: readonly { createdAt: string; kid: string; orgId: string; pubB64u: string; status: string; updatedAt: string }[];
-}): string {
+}): string[] {
   const { anchors } = pack;
-  let text = '{"anchors":[';
-  for (let i = 0; i < anchors.length; i++) {
-    const a = anchors[i]!;
-    text +=
-      (i === 0 ? '{"createdAt":"' : ',{"createdAt":"') + a.createdAt + '","kid":"' + a.kid + '","orgId":"' + a.orgId +
-      '","pubB64u":"' + a.pubB64u + '","status":"' + a.status + '","updatedAt":"' + a.updatedAt + '"}';
+  const pieces = ['{"anchors":['];
+  for (let from = 0; from < anchors.length; from += PIECE) {
+    const part: string[] = [];
+    for (let i = from; i < anchors.length && i < from + PIECE; i++) {
+      const a = anchors[i]!;
+      part.push(
+        '{"createdAt":"' + a.createdAt + '","kid":"' + a.kid + '","orgId":"' + a.orgId + '","pubB64u":"' + a.pubB64u +
+          '","status":"' + a.status + '","updatedAt":"' + a.updatedAt + '"}',
+      );
+    }
+    // join writes one flat string: no tree of joins left for the encoder to walk.
+    pieces.push((from === 0 ? '' : ',') + part.join(','));
   }
-  return (
-    text + '],"expiresAt":"' + pack.expiresAt + '","issuedAt":"' + pack.issuedAt + '","ns":"' + pack.ns + '","orgId":"' + pack.orgId +
-    (pack.prev === undefined ? '"' : '","prev":"' + pack.prev + '"') + ',"seq":' + pack.seq + ',"v":1}'
+  pieces.push(
+    '],"expiresAt":"' + pack.expiresAt + '","issuedAt":"' + pack.issuedAt + '","ns":"' + pack.ns + '","orgId":"' + pack.orgId +
+      (pack.prev === undefined ? '"' : '","prev":"' + pack.prev + '"') + ',"seq":' + pack.seq + ',"v":1}',
   );
+  return pieces;
 }
+
+/** Anchors per piece of `validPackBodyJson`. */
+const PIECE = 512;
