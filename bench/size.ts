@@ -46,12 +46,13 @@ export const BUDGETS = {
  */
 export const WAIVERS: Readonly<Record<string, { ceiling: number; reason: string }>> = {
   'core: sync engine': {
-    ceiling: 21_900,
-    reason: 'noble-ed25519 + @noble/hashes SHA-512 + canonicalize leave too little of 12 KB for validators, policy, high-water marks, apply intents, paging and lookup',
+    ceiling: 22_000,
+    reason: 'the libraries alone are 7.88 KB of the 12 KB; validators, policy, high-water marks, apply intents, paging, lookup and publishing are 13 KB more',
   },
   '@anchorsync/core/verify': {
-    ceiling: 10_800,
-    reason: '@noble/hashes SHA-512 costs about 2.5 KB more than a hand-written one would; a trust library keeps the audited hash, so the 8 KB budget is not met',
+    ceiling: 12_000,
+    reason:
+      'the libraries alone (noble-ed25519 verify + @noble/hashes SHA-512 and SHA-256, the first "reference" row) are 7.88 KB; validation, base64url and errors add 3.6 KB. SHA-256 costs 0.98 KB (6.90 KB without it) and halves the pure-JS verify time; a trust library keeps the audited hashes',
   },
   '@anchorsync/transport-fetch': { ceiling: 4_400, reason: 'client and server in one entry; each alone is 2.4 KB on top of core' },
   '@anchorsync/transport-postmessage': { ceiling: 7_100, reason: 'client, responder and Web Locks in one entry' },
@@ -64,10 +65,28 @@ export const ENGINE_SOURCE = `export {
   pinTrustAnchor, addSigner, retireSigner, revokeSigner, getAnchors, getSyncState, resolvePeerKey, verifyPeerMessage,
 } from ${JSON.stringify(join(ROOT, 'packages/core/src/index.ts'))};`;
 
+/**
+ * What the cryptography alone costs, for scale: no SDK code, no budget.
+ * The first is what every verifier of our packs must carry; the second is
+ * the bundle the performance issue quotes as its minimal baseline (7.7 KB).
+ */
+export const REFERENCES: readonly [entry: string, source: string][] = [
+  [
+    'reference: noble-ed25519 verify + SHA-256 + SHA-512',
+    `import { hashes, verify } from '@noble/ed25519'; import { sha256, sha512 } from '@noble/hashes/sha2.js';
+     export function check(s, m, p) { hashes.sha512 = sha512; return verify(s, sha256(m), p, { zip215: false }); }`,
+  ],
+  [
+    'reference: noble-ed25519 verify + SHA-512 + canonicalize',
+    `import { hashes, verify } from '@noble/ed25519'; import { sha512 } from '@noble/hashes/sha2.js'; import canonicalize from 'canonicalize';
+     export function check(s, v, p) { hashes.sha512 = sha512; return verify(s, new TextEncoder().encode(canonicalize(v)), p, { zip215: false }); }`,
+  ],
+];
+
 export interface SizeRow {
   /** What was bundled, e.g. `@anchorsync/core/verify`. */
   entry: string;
-  kind: 'entry' | 'engine' | 'verify' | 'adapter';
+  kind: 'entry' | 'engine' | 'verify' | 'adapter' | 'reference';
   min: number;
   gzip: number;
   brotli: number;
@@ -95,9 +114,9 @@ function platformFor(entry: string): 'browser' | 'node' {
 }
 
 /** Bundles `source` (an ES module importing our packages) as an application would, and measures it. */
-export async function bundleSize(source: string, options: { platform?: 'browser' | 'node'; external?: string[] } = {}): Promise<Bundled> {
+export async function bundleSize(source: string, options: { platform?: 'browser' | 'node'; external?: string[]; resolveDir?: string } = {}): Promise<Bundled> {
   const config: BuildOptions = {
-    stdin: { contents: source, resolveDir: ROOT, loader: 'ts', sourcefile: 'entry.ts' },
+    stdin: { contents: source, resolveDir: options.resolveDir ?? ROOT, loader: 'ts', sourcefile: 'entry.ts' },
     bundle: true,
     write: false,
     format: 'esm',
@@ -181,6 +200,8 @@ export async function measureAll(root = ROOT): Promise<SizeRow[]> {
       rows.push({ entry, kind: 'entry', ...own });
     }
   }
+  // Resolved from core's folder, where the libraries are dependencies.
+  for (const [entry, source] of REFERENCES) rows.push({ entry, kind: 'reference', ...(await bundleSize(source, { resolveDir: join(root, 'packages/core') })) });
   return applyWaivers(rows);
 }
 
