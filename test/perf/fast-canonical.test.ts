@@ -42,15 +42,30 @@ function run(f: () => Uint8Array): string {
 }
 
 /** packSigningBytes (fast path or fallback) against canonicalize alone: same bytes, or the same refusal. */
-function expectSameAsReference(pack: Record<string, unknown>): 'fast' | 'fallback' {
+function expectSameAsReference(pack: Record<string, unknown>, checkValidated = true): 'fast' | 'fallback' {
   const got = run(() => packSigningBytes(pack as unknown as AnchorPack));
   const want = run(() => utf8(PACK_DOMAIN + canonicalJson(body(pack))));
   if (got !== want) expect(got).toBe(want);
   const fast = packBodyJson(body(pack));
   // When the fast path answers, it answers with canonicalize's text.
   if (fast !== undefined && fast !== canonicalJson(body(pack))) expect(fast).toBe(canonicalJson(body(pack)));
+  // What verification runs: a value validatePack accepts is written by concatenation, with canonicalize's bytes.
+  let validated: AnchorPack | undefined;
+  try {
+    validated = validatePack(pack);
+  } catch (e) {
+    if (!isAnchorSyncError(e)) throw e;
+  }
+  if (validated && checkValidated) {
+    validatedSeen++;
+    const concatenated = run(() => validPackSigningBytes(validated));
+    if (concatenated !== want) expect(concatenated).toBe(want);
+  }
   return fast === undefined ? 'fallback' : 'fast';
 }
+
+/** How many generated values validatePack accepted (so the check above is known to have run). */
+let validatedSeen = 0;
 
 const anchor = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   orgId: 'org-a',
@@ -229,6 +244,8 @@ describe('generated packs', () => {
     );
     expect(seen.fast).toBeGreaterThan(50);
     expect(seen.fallback).toBeGreaterThan(500);
+    // Values validatePack accepted were also written by concatenation and compared.
+    expect(validatedSeen).toBeGreaterThan(300);
   });
 
   it('the fast path reads each member once (a getter that changes on every read cannot split what is checked from what is written)', () => {
@@ -288,10 +305,13 @@ describe('generated packs', () => {
 
   it('a polluted Object.prototype.toJSON sends every pack to canonicalize, which honours it', () => {
     const proto = Object.prototype as { toJSON?: () => unknown };
+    const clean = Buffer.from(validPackSigningBytes(validatePack(pack())));
     proto.toJSON = () => 'polluted';
     try {
       expect(packBodyJson(body(pack()))).toBeUndefined();
-      expectSameAsReference(pack());
+      expectSameAsReference(pack(), false);
+      // Verification writes what the pack holds: a polluted prototype cannot turn every pack into the bytes '"polluted"'.
+      expect(Buffer.from(validPackSigningBytes(validatePack(pack()))).equals(clean)).toBe(true);
     } finally {
       delete proto.toJSON;
     }

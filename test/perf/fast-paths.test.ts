@@ -1,0 +1,67 @@
+/**
+ * Shortcuts taken on the hot path give what the general path gives:
+ * mergeAnchors into an empty store (a first pack, sorted as publishers send
+ * it) skips the Map, and must still return the same list, counts and flags
+ * as the general merge, never share the caller's array, and leave unsorted
+ * or repeated input to the general path.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bytesToB64u, isAnchorSyncError, mergeAnchors, type Anchor } from '@anchorsync/core';
+
+const kidArb = fc.stringMatching(/^[A-Za-z0-9._~@+-]{1,8}$/);
+const anchorArb = fc.record({
+  kid: kidArb,
+  status: fc.constantFrom('ACTIVE', 'RETIRED', 'REVOKED') as fc.Arbitrary<Anchor['status']>,
+  key: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+});
+const toAnchor = (a: { kid: string; status: Anchor['status']; key: Uint8Array }): Anchor => ({
+  createdAt: '2026-01-01T00:00:00.000Z',
+  kid: a.kid,
+  orgId: 'org-a',
+  pubB64u: bytesToB64u(a.key),
+  status: a.status,
+  updatedAt: '2026-01-02T00:00:00.000Z',
+});
+const byKid = (a: Anchor, b: Anchor): number => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
+
+/** The general merge, forced: one placeholder stored kid (never in the input), removed afterwards. */
+function generalMerge(incoming: readonly Anchor[], isBase: boolean) {
+  const placeholder: Anchor = { ...toAnchor({ kid: '~placeholder', status: 'ACTIVE', key: new Uint8Array(32) }) };
+  const out = mergeAnchors([placeholder], incoming, isBase);
+  return { ...out, anchors: out.anchors.filter((a) => a !== placeholder), omitted: out.omitted.filter((k) => k !== placeholder.kid) };
+}
+
+describe('mergeAnchors into an empty store', () => {
+  it('a sorted first pack gives the general merge\'s anchors, counts and flags, in a new array (500 generated packs)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(anchorArb, { selector: (a) => a.kid, maxLength: 40 }), fc.boolean(), (list, isBase) => {
+        const incoming = list.map(toAnchor).filter((a) => a.kid !== '~placeholder').sort(byKid);
+        const fast = mergeAnchors([], incoming, isBase);
+        const general = generalMerge(incoming, isBase);
+        expect(fast.anchors).toEqual(general.anchors);
+        expect(fast.counts).toEqual(general.counts);
+        expect(fast.changed).toBe(general.changed);
+        expect(fast.omitted).toEqual([]);
+        expect(fast.anchors).not.toBe(incoming);
+      }),
+      { numRuns: 500, seed: 1 },
+    );
+  });
+
+  it('unsorted or repeated input takes the general path: sorted output, and a repeated kid is judged as an update', () => {
+    const a = toAnchor({ kid: 'a', status: 'ACTIVE', key: new Uint8Array(32).fill(1) });
+    const b = toAnchor({ kid: 'b', status: 'ACTIVE', key: new Uint8Array(32).fill(2) });
+    expect(mergeAnchors([], [b, a], true).anchors.map((x) => x.kid)).toEqual(['a', 'b']);
+    const twice = mergeAnchors([], [a, { ...a, status: 'REVOKED' }], false);
+    expect(twice.anchors.map((x) => x.status)).toEqual(['REVOKED']);
+    expect(twice.counts).toMatchObject({ added: 1, updated: 1, revoked: 1 });
+    let code: string | undefined;
+    try {
+      mergeAnchors([], [a, { ...a, pubB64u: b.pubB64u }], false);
+    } catch (e) {
+      code = isAnchorSyncError(e) ? e.code : 'untyped';
+    }
+    expect(code).toBe('ERR_PACK_KEY_CHANGED');
+  });
+});
