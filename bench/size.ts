@@ -56,7 +56,6 @@ export const WAIVERS: Readonly<Record<string, { ceiling: number; reason: string 
   },
   '@anchorsync/transport-fetch': { ceiling: 4_400, reason: 'client and server in one entry; each alone is 2.4 KB on top of core' },
   '@anchorsync/transport-postmessage': { ceiling: 7_100, reason: 'client, responder and Web Locks in one entry' },
-  '@anchorsync/storage-encrypted': { ceiling: 10_400, reason: '@noble/ciphers XChaCha20-Poly1305 and @noble/hashes HKDF/HMAC-SHA256 are most of it' },
 };
 
 /** The sync engine an application imports: run, apply, publish, plan, pin, keys, lookup. */

@@ -98,12 +98,14 @@ async function main(): Promise<void> {
   console.log(`apply of one base pack: ${ANCHORS.toLocaleString('en-US')} anchors, ${(bytes / 1e6).toFixed(2)} MB of JSON; ${RUNS} runs each after one warm-up (ms)`);
   console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`);
 
-  type Encrypted = { encryptedStorage(d: StorageDriver, o: { key: Uint8Array }): StorageDriver };
+  type Key = { values: CryptoKey; names: CryptoKey };
+  type Encrypted = { encryptedStorage(d: StorageDriver, o: { key: Key }): StorageDriver };
   const enc = await optional<Encrypted>('@anchorsync/storage-encrypted');
+  const keys = await optional<{ deriveEncryptedStorageKey(bytes: Uint8Array): Promise<Key> }>('@anchorsync/storage-encrypted/keys');
   const idb = await optional<{ idbStorage(o: { dbName: string }): StorageDriver }>('@anchorsync/storage-idb');
   const kv = await optional<{ kvStorage(ns: unknown, o: { prefix: string }): StorageDriver }>('@anchorsync/storage-cloudflare-kv');
-  const key = new Uint8Array(32).fill(7);
-  const wrap = (s: StorageDriver) => enc!.encryptedStorage(s, { key });
+  const key = await keys?.deriveEncryptedStorageKey(new Uint8Array(32).fill(7));
+  const wrap = (s: StorageDriver) => enc!.encryptedStorage(s, { key: key! });
 
   const targets: Target[] = [
     { name: 'memory', make: async () => ({ storage: memoryStorage() }) },

@@ -5,11 +5,12 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { idbStorage } from '@anchorsync/storage-idb';
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
+import { deriveEncryptedStorageKey } from '@anchorsync/storage-encrypted/keys';
 import { describeStorageConformance } from './conformance.ts';
 
 let n = 0;
 const freshDbName = () => `anchorsync-encrypted-${++n}`;
-const key = new Uint8Array(32).fill(1);
+const key = await deriveEncryptedStorageKey(new Uint8Array(32).fill(1));
 
 describeStorageConformance('encrypted(idb on fake-indexeddb)', () => encryptedStorage(idbStorage({ dbName: freshDbName() }), { key }));
 

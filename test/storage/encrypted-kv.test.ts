@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvStorage, type KVNamespaceLike } from '@anchorsync/storage-cloudflare-kv';
 import { storageKeys } from '@anchorsync/core';
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
+import { deriveEncryptedStorageKey } from '@anchorsync/storage-encrypted/keys';
 import { describeStorageConformance } from './conformance.ts';
 import { clearNamespace, startKv, type KvRuntime } from './kv-fixtures/miniflare.ts';
 
 let runtime: KvRuntime;
 let namespace: KVNamespaceLike;
-const key = new Uint8Array(32).fill(1);
+const key = await deriveEncryptedStorageKey(new Uint8Array(32).fill(1));
 
 beforeAll(async () => {
   runtime = startKv(['ENCRYPTED']);

@@ -4,10 +4,11 @@
 // key, with the session rollback check).
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
+import { deriveEncryptedStorageKey, generateEncryptedStorageKey } from '@anchorsync/storage-encrypted/keys';
 import { describeStorageConformance } from './conformance.ts';
 
-const key = new Uint8Array(32).fill(1);
-const oldKey = new Uint8Array(32).fill(2);
+const key = await deriveEncryptedStorageKey(new Uint8Array(32).fill(1));
+const oldKey = await deriveEncryptedStorageKey(new Uint8Array(32).fill(2));
 
 describeStorageConformance('encrypted(memory)', () => encryptedStorage(memoryStorage(), { key }));
 
@@ -16,3 +17,5 @@ describeStorageConformance('encrypted(memory) with a previous key configured', (
 describeStorageConformance('encrypted(memory) with the session rollback check', () =>
   encryptedStorage(memoryStorage(), { key, sessionRollbackCheck: true }),
 );
+
+describeStorageConformance('encrypted(memory) with a generated non-extractable key', async () => encryptedStorage(memoryStorage(), { key: await generateEncryptedStorageKey() }));

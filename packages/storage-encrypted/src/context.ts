@@ -3,43 +3,44 @@
  * keyrings in read order (current key first, then `previousKeys` newest
  * first), a per-name lock, and where a real name currently lives.
  */
-import { AnchorSyncError, isAnchorSyncError, processLock, type JsonValue, type LockFn, type RandomSource, type StorageDriver } from '@anchorsync/core';
+import { AnchorSyncError, isAnchorSyncError, type LockFn, type RandomSource, type StorageDriver } from '@anchorsync/core';
 import { open, seal, type Sealed } from './envelope.ts';
-import { blindName, type Keyring } from './keyring.ts';
-import type { SessionCheck } from './session-check.ts';
+import { blind, type Keyring } from './keyring.ts';
+import { checkRead, type Seen } from './session-check.ts';
+
+/** `[current, ...previous]`: the order reads prefer copies in. */
+export type Rings = readonly [Keyring, ...Keyring[]];
 
 export interface Context {
+  /** The inner driver, its failures typed (see `guarded`). */
   inner: StorageDriver;
-  /** `[current, ...previous]`: the order reads prefer copies in. */
-  rings: readonly [Keyring, ...Keyring[]];
+  /** The keyrings, made on first use (WebCrypto is asynchronous). */
+  rings(): Promise<Rings>;
   random: RandomSource;
   lock: LockFn;
-  check: SessionCheck | undefined;
+  /** The session rollback check's memory, when it is on. */
+  seen: Seen | undefined;
   /** Inner name -> real name, for names this instance derived or authenticated. */
   names: Map<string, string>;
 }
 
 export interface Located {
   ring: Keyring;
-  innerName: string;
   sealed: Sealed;
 }
 
-/** Runs an inner-driver call; a failure that is not already typed becomes `ERR_STORAGE`. */
-export async function io<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    if (isAnchorSyncError(cause)) throw cause;
-    throw new AnchorSyncError('ERR_STORAGE', `encrypted storage: inner ${what} failed`, { cause });
-  }
-}
-
-export function makeLock(inner: StorageDriver): LockFn {
-  // Shared by every wrapper over the same inner driver in this process, so a
-  // rotation and a write of the same name never interleave.
-  const lock = processLock(inner);
-  return (name, task) => lock(`anchorsync:encrypted:${name}`, task);
+/** `driver`, with every failure that is not already typed turned into `ERR_STORAGE` (cause kept). */
+export function guarded(driver: StorageDriver): StorageDriver {
+  const guard =
+    (what: keyof StorageDriver) =>
+    async (...args: unknown[]): Promise<never> => {
+      try {
+        return await (driver[what] as (...a: unknown[]) => Promise<never>)(...args);
+      } catch (cause) {
+        throw isAnchorSyncError(cause) ? cause : new AnchorSyncError('ERR_STORAGE', `encrypted storage: inner ${what} failed`, { cause });
+      }
+    };
+  return { get: guard('get'), set: guard('set'), delete: guard('delete'), list: guard('list') };
 }
 
 /**
@@ -49,22 +50,31 @@ export function makeLock(inner: StorageDriver): LockFn {
  * the newer one. Call it under the name's lock.
  */
 export async function locate(ctx: Context, name: string): Promise<Located | undefined> {
-  for (const ring of ctx.rings) {
-    const innerName = blindName(ring, name);
-    const stored = await io('get', () => ctx.inner.get(innerName));
+  for (const ring of await ctx.rings()) {
+    const innerName = await blind(ring, name);
+    const stored = await ctx.inner.get(innerName);
     if (stored === undefined) continue;
-    const sealed = open(ring, innerName, stored, name);
+    const sealed = await open(ring, innerName, stored, name);
     ctx.names.set(innerName, name);
-    return { ring, innerName, sealed };
+    checkRead(ctx.seen, name, (stored as { n: string }).n);
+    return { ring, sealed };
   }
+  checkRead(ctx.seen, name, undefined);
   return undefined;
 }
 
 /** Encrypts a value's JSON text under the current key and writes it. */
-export async function writeCurrent(ctx: Context, name: string, s: number | undefined, text: string): Promise<void> {
-  const ring = ctx.rings[0];
-  const innerName = blindName(ring, name);
-  const envelope: JsonValue = seal(ring, innerName, name, s, text, ctx.random);
-  await io('set', () => ctx.inner.set(innerName, envelope));
+export async function writeCurrent(ctx: Context, name: string, text: string): Promise<void> {
+  const [ring] = await ctx.rings();
+  const innerName = await blind(ring, name);
+  const envelope = await seal(ring, innerName, name, text, ctx.random);
+  ctx.seen?.delete(name);
+  await ctx.inner.set(innerName, envelope);
   ctx.names.set(innerName, name);
+  ctx.seen?.set(name, envelope.n);
+}
+
+/** Deletes the copies of `name` under `rings`, in that order. */
+export async function remove(ctx: Context, rings: readonly Keyring[], name: string): Promise<void> {
+  for (const ring of rings) await ctx.inner.delete(await blind(ring, name));
 }

@@ -9,9 +9,8 @@
  * crash) is never overwritten by an older one.
  */
 import { AnchorSyncError } from '@anchorsync/core';
-import { io, locate, writeCurrent, type Context } from './context.ts';
+import { locate, remove, writeCurrent, type Context } from './context.ts';
 import { open, valueText } from './envelope.ts';
-import { blindName } from './keyring.ts';
 
 export interface RotateOptions {
   /** Stops between two names with `ERR_ABORTED`; what is done stays done. */
@@ -31,34 +30,29 @@ export interface RotationReport {
   remaining: number;
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AnchorSyncError('ERR_ABORTED', 'key rotation aborted; run rotate() again to finish', { cause: signal.reason });
-}
-
-/** Moves every value under `ctx.rings.slice(1)` to `ctx.rings[0]`. */
+/** Moves every value under a previous key to the current key. */
 export async function rotate(ctx: Context, options: RotateOptions = {}): Promise<RotationReport> {
   const report: RotationReport = { moved: 0, dropped: 0, remaining: 0 };
-  const [current, ...previous] = ctx.rings;
+  const [current, ...previous] = await ctx.rings();
   for (const ring of previous) {
-    for (const innerName of await io('list', () => ctx.inner.list(`${ring.tag}:`))) {
-      throwIfAborted(options.signal);
-      const stored = await io('get', () => ctx.inner.get(innerName));
+    for (const innerName of await ctx.inner.list(`${ring.tag}:`)) {
+      if (options.signal?.aborted) throw new AnchorSyncError('ERR_ABORTED', 'rotation aborted; rotate() again to finish', { cause: options.signal.reason });
+      const stored = await ctx.inner.get(innerName);
       if (stored === undefined) continue; // moved or deleted since the list
       // A copy that does not authenticate stops the rotation: it is never deleted unread.
-      const name = open(ring, innerName, stored).k;
+      const name = (await open(ring, innerName, stored)).k;
       await ctx.lock(name, async () => {
         const found = await locate(ctx, name);
         if (!found) return;
-        ctx.check?.read(name, true, found.sealed.s);
         if (found.ring === current) report.dropped++;
         else {
-          await writeCurrent(ctx, name, found.sealed.s, valueText(found.sealed.v));
+          await writeCurrent(ctx, name, valueText(found.sealed.v));
           report.moved++;
         }
-        for (const old of previous) await io('delete', () => ctx.inner.delete(blindName(old, name)));
+        await remove(ctx, previous, name);
       });
     }
   }
-  for (const ring of previous) report.remaining += (await io('list', () => ctx.inner.list(`${ring.tag}:`))).length;
+  for (const ring of previous) report.remaining += (await ctx.inner.list(`${ring.tag}:`)).length;
   return report;
 }

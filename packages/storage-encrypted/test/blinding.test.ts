@@ -17,12 +17,12 @@ import {
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { describe, expect, it } from 'vitest';
 import { encryptedStorage } from '../src/index.ts';
-import { dump, expectCode, seededRandom, testKey } from './helpers.ts';
+import { dump, expectCode, testKey } from './helpers.ts';
 
 const NS = 'production-eu';
 const ORG = 'org-alpha-7f3';
 const KIDS = ['signing-root-2026', 'chat-key-2026', 'chat-key-2027'] as const;
-const INNER_KEY = /^e1[A-Za-z0-9_-]{11}(:[A-Za-z0-9_-]{22})+$/;
+const INNER_KEY = /^e2[A-Za-z0-9_-]{11}(:[A-Za-z0-9_-]{22})+$/;
 
 function strings(value: unknown, out: Set<string>): Set<string> {
   if (typeof value === 'string') out.add(value);
@@ -45,8 +45,8 @@ describe('blinded key names', () => {
   it('after a full publish, sync, revoke and re-sync, neither store shows an id, kid, key, signature or date', async () => {
     const publisherInner = memoryStorage();
     const clientInner = memoryStorage();
-    const publisher = encryptedStorage(publisherInner, { key: testKey(1), random: seededRandom(1) });
-    const client = encryptedStorage(clientInner, { key: testKey(2), random: seededRandom(2) });
+    const publisher = encryptedStorage(publisherInner, { key: await testKey(1) });
+    const client = encryptedStorage(clientInner, { key: await testKey(2) });
     let now = Date.parse('2026-11-25T12:00:00.000Z');
     const clock = () => (now += 1000);
     const secret = new Uint8Array(32).fill(7);
@@ -82,7 +82,7 @@ describe('blinded key names', () => {
 
   it('a path shares its blinded prefix with its parent, but the same segment elsewhere blinds differently', async () => {
     const inner = memoryStorage();
-    const storage = encryptedStorage(inner, { key: testKey(1) });
+    const storage = encryptedStorage(inner, { key: await testKey(1) });
     const names = [storageKeys.anchors(NS, ORG), storageKeys.syncState(NS, ORG), storageKeys.packPrefix(NS, ORG) + '1'];
     const blinded: string[][] = [];
     for (const name of names) {
@@ -100,15 +100,15 @@ describe('blinded key names', () => {
 
   it('two master keys give unrelated inner names for the same real name', async () => {
     const inner = memoryStorage();
-    await encryptedStorage(inner, { key: testKey(1) }).set('fed:signers:root', 1);
-    await encryptedStorage(inner, { key: testKey(2) }).set('fed:signers:root', 1);
+    await encryptedStorage(inner, { key: await testKey(1) }).set('fed:signers:root', 1);
+    await encryptedStorage(inner, { key: await testKey(2) }).set('fed:signers:root', 1);
     const [a, b] = (await inner.list('')).map((k) => k.split(':'));
     expect(a).toHaveLength(4);
     for (let i = 0; i < 4; i++) expect(a![i]).not.toBe(b![i]);
   });
 
   it('list works for every prefix ending at a segment boundary and returns real names, sorted', async () => {
-    const storage = encryptedStorage(memoryStorage(), { key: testKey(1) });
+    const storage = encryptedStorage(memoryStorage(), { key: await testKey(1) });
     const names = ['fed:', 'fed::x', 'fed:a', 'fed:a:', 'fed:a:b', 'fed:ab:c', 'other:a', 'fed'];
     for (const name of names) await storage.set(name, name as JsonValue);
     expect(await storage.list('')).toEqual([...names].sort());
@@ -120,7 +120,7 @@ describe('blinded key names', () => {
 
   it('a prefix that does not end at a segment boundary is ERR_INVALID_ARGUMENT, and the SDK never uses one', async () => {
     const inner = memoryStorage();
-    const storage = encryptedStorage(inner, { key: testKey(1) });
+    const storage = encryptedStorage(inner, { key: await testKey(1) });
     await storage.set('fed:packs:prod:org-a:1', 1);
     const before = await dump(inner);
     for (const prefix of ['fed', 'fed:pa', 'fed:packs:prod:org']) await expectCode(storage.list(prefix), 'ERR_INVALID_ARGUMENT');

@@ -1,29 +1,17 @@
 /**
- * Test helpers for the encrypting wrapper: fixed keys, a deterministic
- * RandomSource, a dump of what the storage provider sees, and a fault
- * injector that wraps a real driver.
+ * Test helpers for the encrypting wrapper: fixed keys, a dump of what the
+ * storage provider sees, and a fault injector that wraps a real driver.
  */
-import { AnchorSyncError, isAnchorSyncError, type JsonValue, type RandomSource, type StorageDriver } from '@anchorsync/core';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { AnchorSyncError, isAnchorSyncError, type JsonValue, type StorageDriver } from '@anchorsync/core';
 import { expect } from 'vitest';
+import { deriveEncryptedStorageKey } from '../src/keys.ts';
+import type { EncryptedStorageKey } from '../src/index.ts';
 
-/** A 32-byte key filled with `n`: distinct, readable, reproducible. */
-export const testKey = (n: number) => new Uint8Array(32).fill(n);
+/** 32 bytes filled with `n`: distinct, readable, reproducible master keys. */
+export const testBytes = (n: number) => new Uint8Array(32).fill(n);
 
-/** Deterministic bytes (SHA-256 of a counter): tests get the same ciphertexts every run. */
-export function seededRandom(seed = 1): RandomSource {
-  let counter = 0;
-  return (length) => {
-    const out = new Uint8Array(length);
-    for (let o = 0; o < length; o += 32) {
-      const block = new Uint8Array(5);
-      new DataView(block.buffer).setUint32(1, counter++);
-      block[0] = seed;
-      out.set(sha256(block).subarray(0, Math.min(32, length - o)), o);
-    }
-    return out;
-  };
-}
+/** The key derived from `testBytes(n)`: the same `n` always reads the same store. */
+export const testKey = (n: number): Promise<EncryptedStorageKey> => deriveEncryptedStorageKey(testBytes(n));
 
 /** Everything the provider holds: inner key -> JSON text of the stored value. */
 export async function dump(inner: StorageDriver): Promise<Record<string, string>> {

@@ -5,11 +5,13 @@ import { isAnchorSyncError, type JsonValue, type StorageDriver } from '@anchorsy
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { describe, expect, it } from 'vitest';
 import { encryptedStorage } from '../src/index.ts';
-import { dump, expectCode, failingWrites, testKey } from './helpers.ts';
+import type { EncryptedStorageKey } from '../src/index.ts';
+import { deriveEncryptedStorageKey } from '../src/keys.ts';
+import { dump, expectCode, failingWrites, testBytes, testKey } from './helpers.ts';
 
-const A = testKey(1);
-const B = testKey(2);
-const C = testKey(3);
+const A = await testKey(1);
+const B = await testKey(2);
+const C = await testKey(3);
 
 const DATA: Record<string, JsonValue> = {
   'fed:anchors:prod:org-a': [{ kid: 'k1' }],
@@ -19,7 +21,7 @@ const DATA: Record<string, JsonValue> = {
   'fed:trust:prod:org-a:root': { pub: 'x' },
 };
 
-async function filled(key: Uint8Array, data = DATA): Promise<StorageDriver> {
+async function filled(key: EncryptedStorageKey, data = DATA): Promise<StorageDriver> {
   const inner = memoryStorage();
   const storage = encryptedStorage(inner, { key });
   for (const [k, v] of Object.entries(data)) await storage.set(k, v);
@@ -33,7 +35,7 @@ async function readAll(storage: StorageDriver): Promise<Record<string, JsonValue
 }
 
 /** How many inner entries live under the namespace of `key` (its tag is the first segment of each inner name). */
-async function countUnder(inner: StorageDriver, key: Uint8Array): Promise<number> {
+async function countUnder(inner: StorageDriver, key: EncryptedStorageKey): Promise<number> {
   const probe = memoryStorage();
   await encryptedStorage(probe, { key }).set('x', 1);
   const tag = (await probe.list(''))[0]!.split(':')[0]!;
@@ -41,7 +43,7 @@ async function countUnder(inner: StorageDriver, key: Uint8Array): Promise<number
 }
 
 /** The real name in DATA whose inner name under `key` is `innerName` (blinding is deterministic). */
-async function realNameOf(innerName: string, key: Uint8Array): Promise<string> {
+async function realNameOf(innerName: string, key: EncryptedStorageKey): Promise<string> {
   for (const name of Object.keys(DATA)) {
     const probe = memoryStorage();
     await encryptedStorage(probe, { key }).set(name, 1);
@@ -220,11 +222,16 @@ describe('key rotation', () => {
     expect((await next.rotate()).moved).toBe(5);
   });
 
-  it('refuses the current key among previousKeys, or one key twice: rotation would delete what it wrote', async () => {
+  it('refuses the current key among previousKeys, or one key twice, also as another CryptoKey of the same key: rotation would delete what it wrote', async () => {
     const inner = await filled(A);
     const before = await dump(inner);
-    for (const previousKeys of [[A], [B, B], [B, A, B]]) {
-      expect(() => encryptedStorage(inner, { key: A, previousKeys })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    const sameAsA = await deriveEncryptedStorageKey(testBytes(1));
+    expect(sameAsA.values).not.toBe(A.values);
+    for (const previousKeys of [[A], [sameAsA], [B, B], [B, A, B]]) {
+      const storage = encryptedStorage(inner, { key: A, previousKeys });
+      await expectCode(storage.get('fed:signers:root'), 'ERR_INVALID_ARGUMENT');
+      await expectCode(storage.set('fed:signers:root', 'lost'), 'ERR_INVALID_ARGUMENT');
+      await expectCode(storage.rotate(), 'ERR_INVALID_ARGUMENT');
     }
     expect(await dump(inner)).toEqual(before);
   });

@@ -1,7 +1,8 @@
 // The optional session rollback check: within one wrapper instance (the one
-// writer), a read that returns an older version of a value than one this
-// instance wrote or read is refused with ERR_STORAGE_ROLLBACK. What it does
-// not cover (a restart) is pinned in tamper.test.ts.
+// writer), a read that does not return the envelope this instance last wrote
+// or read at that name (an older one, a deleted one come back, none) is
+// refused with ERR_STORAGE_ROLLBACK. What it does not cover (a restart) is
+// pinned in tamper.test.ts.
 import type { JsonValue, StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { encryptedStorage } from '../src/index.ts';
 import { dump, expectCode, testKey } from './helpers.ts';
 
 const NAME = 'fed:anchors:__state__:prod:org-a';
-const key = testKey(1);
+const key = await testKey(1);
 
 /** Writes `values` in order through `storage`, returning the envelope each left in `inner`. */
 async function versions(inner: StorageDriver, storage: StorageDriver, values: JsonValue[]): Promise<{ innerName: string; envelopes: JsonValue[] }> {
@@ -66,7 +67,7 @@ describe('session rollback check', () => {
     await expectCode(storage.get(NAME), 'ERR_STORAGE_ROLLBACK');
   });
 
-  it('a fresh instance continues the counter it finds in the store, so older envelopes stay older', async () => {
+  it('a fresh instance that writes refuses the envelope its write replaced', async () => {
     const inner = memoryStorage();
     const { innerName, envelopes } = await versions(inner, encryptedStorage(inner, { key, sessionRollbackCheck: true }), [{ seq: 1 }, { seq: 2 }]);
     const restarted = encryptedStorage(inner, { key, sessionRollbackCheck: true });
@@ -75,19 +76,47 @@ describe('session rollback check', () => {
     await expectCode(restarted.get(NAME), 'ERR_STORAGE_ROLLBACK');
   });
 
-  it('cannot order values written without the check: they carry no counter', async () => {
+  it('covers values written without the check too: it remembers envelopes, not counters written into them', async () => {
     const inner = memoryStorage();
     const { innerName, envelopes } = await versions(inner, encryptedStorage(inner, { key }), [{ seq: 1 }, { seq: 2 }]);
     const reader = encryptedStorage(inner, { key, sessionRollbackCheck: true });
     expect(await reader.get(NAME)).toEqual({ seq: 2 });
     await inner.set(innerName, envelopes[0]!);
-    expect(await reader.get(NAME)).toEqual({ seq: 1 });
+    await expectCode(reader.get(NAME), 'ERR_STORAGE_ROLLBACK');
+  });
+
+  it('a write that fails at the inner store, landed or not, raises no false alarm on the next read', async () => {
+    for (const landed of [false, true]) {
+      const inner = memoryStorage();
+      let failNext = false;
+      // The next write fails with a plain Error, after (landed) or instead of reaching the store.
+      const flaky: StorageDriver = {
+        get: (k) => inner.get(k),
+        list: (p) => inner.list(p),
+        delete: (k) => inner.delete(k),
+        async set(k, v) {
+          if (!failNext) return inner.set(k, v);
+          failNext = false;
+          if (landed) await inner.set(k, v);
+          throw new Error('connection reset');
+        },
+      };
+      const storage = encryptedStorage(flaky, { key, sessionRollbackCheck: true });
+      await storage.set(NAME, { seq: 1 });
+      failNext = true;
+      await expectCode(storage.set(NAME, { seq: 2 }), 'ERR_STORAGE');
+      expect(await storage.get(NAME), `landed: ${landed}`).toEqual(landed ? { seq: 2 } : { seq: 1 });
+      // And the check is armed again: what that read found is now what must stay.
+      const [innerName] = await inner.list('');
+      await inner.delete(innerName!);
+      await expectCode(storage.get(NAME), 'ERR_STORAGE_ROLLBACK');
+    }
   });
 
   it('after a rotation, an older copy uncovered under the previous key is refused', async () => {
     const inner = memoryStorage();
     const { envelopes, innerName: underA } = await versions(inner, encryptedStorage(inner, { key, sessionRollbackCheck: true }), [{ seq: 1 }, { seq: 2 }]);
-    const next = encryptedStorage(inner, { key: testKey(2), previousKeys: [key], sessionRollbackCheck: true });
+    const next = encryptedStorage(inner, { key: await testKey(2), previousKeys: [key], sessionRollbackCheck: true });
     expect(await next.get(NAME)).toEqual({ seq: 2 });
     await next.rotate();
     const [underB] = await inner.list('');
@@ -109,7 +138,7 @@ describe('session rollback check', () => {
       }
     }
     expect(await storage.list('fed:')).toEqual([NAME]);
-    const next = encryptedStorage(inner, { key: testKey(2), previousKeys: [key], sessionRollbackCheck: true });
+    const next = encryptedStorage(inner, { key: await testKey(2), previousKeys: [key], sessionRollbackCheck: true });
     expect(await next.get(NAME)).toEqual({ seq: 4 });
     await next.rotate();
     await next.set(NAME, { seq: 5 });

@@ -7,7 +7,7 @@ import { b64uToBytes, bytesToB64u, type JsonValue } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { describe, expect, it } from 'vitest';
 import { encryptedStorage } from '../src/index.ts';
-import { dump, expectCode, onlyNewKey, seededRandom, testKey } from './helpers.ts';
+import { dump, expectCode, onlyNewKey, testKey } from './helpers.ts';
 
 interface Envelope {
   v: number;
@@ -17,7 +17,7 @@ interface Envelope {
 
 async function setup() {
   const inner = memoryStorage();
-  const storage = encryptedStorage(inner, { key: testKey(1), random: seededRandom() });
+  const storage = encryptedStorage(inner, { key: await testKey(1) });
   let before = await dump(inner);
   await storage.set('fed:anchors:prod:org-a', { anchors: ['a'] });
   const a = await onlyNewKey(inner, before);
@@ -35,11 +35,13 @@ async function refused(s: Awaited<ReturnType<typeof setup>>, name: string, code:
 }
 
 describe('tampering with stored values', () => {
-  it('stores only { v: 1, n, c } envelopes, and reads back exactly what was written', async () => {
+  it('stores only { v: 2, n, c } envelopes (a 12-byte IV, a 16-byte tag), and reads back exactly what was written', async () => {
     const s = await setup();
     expect(Object.keys(s.envA).sort()).toEqual(['c', 'n', 'v']);
-    expect(s.envA.v).toBe(1);
-    expect(b64uToBytes(s.envA.n)).toHaveLength(24);
+    expect(s.envA.v).toBe(2);
+    expect(b64uToBytes(s.envA.n)).toHaveLength(12);
+    // AES-GCM: the ciphertext is as long as the plaintext `{"k":"fed:anchors:prod:org-a","v":{"anchors":["a"]}}`, plus the tag.
+    expect(b64uToBytes(s.envA.c)).toHaveLength('{"k":"fed:anchors:prod:org-a","v":{"anchors":["a"]}}'.length + 16);
     expect(await s.storage.get('fed:anchors:prod:org-a')).toEqual({ anchors: ['a'] });
   });
 
@@ -67,7 +69,7 @@ describe('tampering with stored values', () => {
     }
   });
 
-  it('every single-bit flip in the nonce, the ciphertext and the tag is refused', async () => {
+  it('every single-bit flip in the IV, the ciphertext and the tag is refused', async () => {
     const s = await setup();
     const nonce = b64uToBytes(s.envA.n)!;
     const body = b64uToBytes(s.envA.c)!;
@@ -77,13 +79,13 @@ describe('tampering with stored values', () => {
       n[bit >> 3]! ^= 1 << (bit & 7);
       variants.push({ ...s.envA, n: bytesToB64u(n) });
     }
-    // The last 16 bytes of `c` are the Poly1305 tag.
+    // The last 16 bytes of `c` are the GCM tag.
     for (let bit = 0; bit < body.length * 8; bit++) {
       const c = body.slice();
       c[bit >> 3]! ^= 1 << (bit & 7);
       variants.push({ ...s.envA, c: bytesToB64u(c) });
     }
-    expect(variants.length).toBe((24 + body.length) * 8);
+    expect(variants.length).toBe((12 + body.length) * 8);
     for (const v of variants) {
       await s.inner.set(s.a, v as unknown as JsonValue);
       await expectCode(s.storage.get('fed:anchors:prod:org-a'), 'ERR_STORAGE_TAMPERED');
@@ -92,7 +94,7 @@ describe('tampering with stored values', () => {
 
   it('another key sees an empty store, and our envelope put under its names is refused', async () => {
     const s = await setup();
-    const wrong = encryptedStorage(s.inner, { key: testKey(9) });
+    const wrong = encryptedStorage(s.inner, { key: await testKey(9) });
     expect(await wrong.get('fed:anchors:prod:org-a')).toBeUndefined();
     expect(await wrong.list('')).toEqual([]);
     const before = await dump(s.inner);
@@ -100,13 +102,36 @@ describe('tampering with stored values', () => {
     const wrongName = await onlyNewKey(s.inner, before);
     await s.inner.set(wrongName, s.envA as unknown as JsonValue);
     await expectCode(wrong.get('fed:anchors:prod:org-a'), 'ERR_STORAGE_TAMPERED');
-    await expectCode(encryptedStorage(s.inner, { key: testKey(9) }).list('fed:'), 'ERR_STORAGE_TAMPERED');
+    await expectCode(encryptedStorage(s.inner, { key: await testKey(9) }).list('fed:'), 'ERR_STORAGE_TAMPERED');
   });
 
-  it('an envelope of an unknown version, or with members added or missing, is ERR_STORAGE_CORRUPT', async () => {
+  it('the right names key with a wrong values key finds the envelope and refuses it with ERR_STORAGE_TAMPERED, changing nothing', async () => {
+    const s = await setup();
+    const mixed = encryptedStorage(s.inner, { key: { values: (await testKey(9)).values, names: (await testKey(1)).names } });
+    const before = await dump(s.inner);
+    const error = await expectCode(mixed.get('fed:anchors:prod:org-a'), 'ERR_STORAGE_TAMPERED');
+    expect(error.details).toEqual({ innerKey: s.a });
+    await expectCode(mixed.list('fed:'), 'ERR_STORAGE_TAMPERED');
+    expect(await dump(s.inner)).toEqual(before);
+  });
+
+  it('a record of format 1 (XChaCha20-Poly1305, a 24-byte nonce) is refused as ERR_STORAGE_CORRUPT, naming its version', async () => {
+    const s = await setup();
+    const v1 = { v: 1, n: bytesToB64u(new Uint8Array(24).fill(7)), c: bytesToB64u(new Uint8Array(60).fill(9)) };
+    await s.inner.set(s.a, v1);
+    const before = await dump(s.inner);
+    const error = await expectCode(s.storage.get('fed:anchors:prod:org-a'), 'ERR_STORAGE_CORRUPT');
+    expect(error.message).toContain('not a v2 envelope (v: 1)');
+    expect(await dump(s.inner)).toEqual(before);
+    // The same v1 body relabelled v2 is still refused: its 24-byte nonce is no 12-byte IV.
+    await s.inner.set(s.a, { ...v1, v: 2 });
+    await refused(s, 'fed:anchors:prod:org-a', 'ERR_STORAGE_CORRUPT');
+  });
+
+  it('an envelope of another version, or with members added or missing, is ERR_STORAGE_CORRUPT', async () => {
     const s = await setup();
     const { v: _v, ...withoutV } = s.envA;
-    for (const bad of [{ ...s.envA, v: 2 }, { ...s.envA, v: '1' }, { ...s.envA, extra: 1 }, withoutV, { v: 1, n: s.envA.n }]) {
+    for (const bad of [{ ...s.envA, v: 1 }, { ...s.envA, v: 3 }, { ...s.envA, v: '2' }, { ...s.envA, extra: 1 }, withoutV, { v: 2, n: s.envA.n }]) {
       await s.inner.set(s.a, bad as unknown as JsonValue);
       await refused(s, 'fed:anchors:prod:org-a', 'ERR_STORAGE_CORRUPT');
     }
@@ -122,10 +147,11 @@ describe('tampering with stored values', () => {
       [],
       [s.envA.v, s.envA.n, s.envA.c],
       {},
-      { v: 1, n: '!!!', c: s.envA.c },
-      { v: 1, n: s.envA.n.slice(0, -2), c: s.envA.c }, // a 23-byte nonce
-      { v: 1, n: s.envA.n, c: `${s.envA.c}=` }, // padding is not canonical base64url
-      { v: 1, n: s.envA.n, c: 42 },
+      { v: 2, n: '!!!', c: s.envA.c },
+      { v: 2, n: s.envA.n.slice(0, -4), c: s.envA.c }, // a 9-byte IV
+      { v: 2, n: `${s.envA.n}AAAA`, c: s.envA.c }, // a 15-byte IV
+      { v: 2, n: s.envA.n, c: `${s.envA.c}=` }, // padding is not canonical base64url
+      { v: 2, n: s.envA.n, c: 42 },
     ];
     for (const value of junk) {
       await s.inner.set(s.a, value);
@@ -136,9 +162,9 @@ describe('tampering with stored values', () => {
   it('list reports only names it derived or authenticated: a fresh instance refuses an entry it cannot open', async () => {
     const s = await setup();
     await s.inner.set(s.b, s.envA as unknown as JsonValue);
-    await expectCode(encryptedStorage(s.inner, { key: testKey(1) }).list('fed:anchors:'), 'ERR_STORAGE_TAMPERED');
+    await expectCode(encryptedStorage(s.inner, { key: await testKey(1) }).list('fed:anchors:'), 'ERR_STORAGE_TAMPERED');
     await s.inner.set(s.b, 'junk');
-    await expectCode(encryptedStorage(s.inner, { key: testKey(1) }).list('fed:anchors:'), 'ERR_STORAGE_CORRUPT');
+    await expectCode(encryptedStorage(s.inner, { key: await testKey(1) }).list('fed:anchors:'), 'ERR_STORAGE_CORRUPT');
     // The writer knows the name behind its own inner key, so it lists it; the value is still refused.
     expect(await s.storage.list('fed:anchors:')).toEqual(['fed:anchors:prod:org-a', 'fed:anchors:prod:org-b']);
     await expectCode(s.storage.get('fed:anchors:prod:org-b'), 'ERR_STORAGE_CORRUPT');
@@ -148,7 +174,7 @@ describe('tampering with stored values', () => {
 describe('replay of an older valid envelope at the same key', () => {
   async function replayed(options: { sessionRollbackCheck?: boolean } = {}) {
     const inner = memoryStorage();
-    const storage = encryptedStorage(inner, { key: testKey(1), ...options });
+    const storage = encryptedStorage(inner, { key: await testKey(1), ...options });
     await storage.set('fed:anchors:__state__:prod:org-a', { seq: 1 });
     const [name] = await inner.list('');
     const old = await inner.get(name!);
@@ -173,7 +199,7 @@ describe('replay of an older valid envelope at the same key', () => {
 
   it('is NOT detected by a fresh instance (a restart): the session check remembers nothing across restarts', async () => {
     const { inner } = await replayed({ sessionRollbackCheck: true });
-    const restarted = encryptedStorage(inner, { key: testKey(1), sessionRollbackCheck: true });
+    const restarted = encryptedStorage(inner, { key: await testKey(1), sessionRollbackCheck: true });
     expect(await restarted.get('fed:anchors:__state__:prod:org-a')).toEqual({ seq: 1 });
   });
 });
