@@ -364,6 +364,36 @@ describe('browser-e2ee: the store survives a reload', () => {
     expect(raw.length).toBeGreaterThan(1000);
     for (const needle of [ORG_A, ORG_C, world.ns, 'fed:', ...anchors.flat().flatMap((a) => [a.kid, a.pubB64u])]) expect(raw).not.toContain(needle);
   });
+
+  it('the store\'s key is a pair of non-extractable CryptoKeys: script on the key manager\'s origin can read the record but not the key', async () => {
+    ready();
+    const seen = await keyManagerFrame(tab).evaluate(
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const open = indexedDB.open('browser-e2ee-key');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const read = open.result.transaction('keys').objectStore('keys').get('trust-store-key');
+            read.onerror = () => reject(read.error);
+            read.onsuccess = async () => {
+              open.result.close();
+              const key = read.result as { values: CryptoKey; names: CryptoKey };
+              const exported = await Promise.allSettled([crypto.subtle.exportKey('raw', key.values), crypto.subtle.exportKey('raw', key.names)]);
+              resolve({
+                values: { ...key.values.algorithm, extractable: key.values.extractable },
+                names: { name: key.names.algorithm.name, extractable: key.names.extractable },
+                exported: exported.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'exported')),
+              });
+            };
+          };
+        }),
+    );
+    expect(seen).toEqual({
+      values: { name: 'AES-GCM', length: 256, extractable: false },
+      names: { name: 'HMAC', extractable: false },
+      exported: ['InvalidAccessError', 'InvalidAccessError'],
+    });
+  });
 });
 
 describe('browser-e2ee: how the page looks', () => {
