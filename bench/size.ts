@@ -54,7 +54,6 @@ export const WAIVERS: Readonly<Record<string, { ceiling: number; reason: string 
     reason:
       'the libraries alone (noble-ed25519 verify + @noble/hashes SHA-512 and SHA-256, the first "reference" row) are 7.88 KB; validation, base64url and errors add 3.6 KB. SHA-256 costs 0.98 KB (6.90 KB without it) and halves the pure-JS verify time; a trust library keeps the audited hashes',
   },
-  '@anchorsync/transport-fetch': { ceiling: 4_400, reason: 'client and server in one entry; each alone is 2.4 KB on top of core' },
   '@anchorsync/transport-postmessage': { ceiling: 7_100, reason: 'client, responder and Web Locks in one entry' },
 };
 

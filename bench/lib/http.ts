@@ -7,8 +7,9 @@
 import type { Socket } from 'node:net';
 import { applyAnchorPack, pinTrustAnchor, type AnchorPack, type StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler, fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { serveNode } from '@anchorsync/transport-fetch/node';
+import { createAnchorHandler } from '@anchorsync/transport-fetch/server';
 import { NS, T0, type BenchOrg } from './packs.ts';
 
 export interface Counters {

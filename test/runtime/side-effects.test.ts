@@ -10,7 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const entries = ['@anchorsync/core', '@anchorsync/core/verify', '@anchorsync/storage-memory', '@anchorsync/storage-idb', '@anchorsync/storage-encrypted', '@anchorsync/storage-encrypted/keys', '@anchorsync/transport-postmessage', '@anchorsync/storage-cloudflare-kv'];
+const entries = [
+  '@anchorsync/core',
+  '@anchorsync/core/verify',
+  '@anchorsync/storage-memory',
+  '@anchorsync/storage-idb',
+  '@anchorsync/storage-encrypted',
+  '@anchorsync/storage-encrypted/keys',
+  '@anchorsync/transport-postmessage',
+  '@anchorsync/transport-fetch/client',
+  '@anchorsync/transport-fetch/server',
+  '@anchorsync/transport-fetch/protocol',
+  '@anchorsync/storage-cloudflare-kv',
+];
 
 const OWN_SOURCE = /\/packages\/[^/]+\/src\//;
 

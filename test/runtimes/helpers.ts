@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { getAnchors, getSyncState, isAnchorSyncError, pinTrustAnchor, runAnchorSync } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { fetchTransport, type FetchLike } from '@anchorsync/transport-fetch';
+import { fetchTransport, type FetchLike } from '@anchorsync/transport-fetch/client';
 import { DEMO_NS, DEMO_ORG } from './fixtures/app.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

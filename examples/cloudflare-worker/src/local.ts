@@ -11,7 +11,7 @@ import { Miniflare, type WorkerOptions } from 'miniflare';
 import { addSigner, pushAnchorPack, publishAnchorPack, type SignerRecord, type StorageDriver } from '@anchorsync/core';
 import { kvStorage, type KVNamespaceLike } from '@anchorsync/storage-cloudflare-kv';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { fetchTransport, type FetchLike } from '@anchorsync/transport-fetch';
+import { fetchTransport, type FetchLike } from '@anchorsync/transport-fetch/client';
 import type { OrgConfig, PeerConfig } from './config.ts';
 
 export const NS = 'prod';

@@ -11,7 +11,9 @@
  */
 import { runAnchorSync, type SyncResult } from '@anchorsync/core';
 import { kvStorage, type KVNamespaceLike } from '@anchorsync/storage-cloudflare-kv';
-import { PACKS_PATH, createAnchorHandler, fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
+import { PACKS_PATH } from '@anchorsync/transport-fetch/protocol';
+import { createAnchorHandler } from '@anchorsync/transport-fetch/server';
 import { readOrg, readPeers, syncPins } from './config.ts';
 
 export interface Env {

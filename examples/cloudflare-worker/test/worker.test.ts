@@ -17,7 +17,7 @@ import {
   type StorageDriver,
 } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker, NS, startFederation, type Federation } from '../src/local.ts';
 

@@ -14,7 +14,7 @@
  */
 import { isAnchorSyncError, getAnchors, pinTrustAnchor, runAnchorSync, verifyPeerMessage } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 
 const OPTIONS = { 'base-url': 'BASE_URL', ns: 'NS', org: 'ORG', pin: 'PIN', message: 'MESSAGE', sig: 'SIG' } as const;
 type Option = keyof typeof OPTIONS;

@@ -8,8 +8,8 @@ import {
   utf8,
 } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler } from '@anchorsync/transport-fetch';
 import { serveNode, type NodeServer } from '@anchorsync/transport-fetch/node';
+import { createAnchorHandler } from '@anchorsync/transport-fetch/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runtimeBin, runToEnd } from '../../../test/conformance/helpers.ts';
 

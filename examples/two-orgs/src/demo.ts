@@ -25,8 +25,9 @@ import {
   type SyncResult,
 } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler, fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { serveNode } from '@anchorsync/transport-fetch/node';
+import { createAnchorHandler } from '@anchorsync/transport-fetch/server';
 import { table } from './table.ts';
 
 const NS = 'demo';

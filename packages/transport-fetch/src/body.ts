@@ -1,53 +1,39 @@
 /**
- * Reading an untrusted HTTP body with a byte limit enforced while the stream
- * is read, so a peer that lies about (or omits) Content-Length still cannot
- * make either side buffer more than the limit.
+ * Reading an untrusted HTTP body as JSON with a byte limit enforced while the
+ * stream is read, so a peer that lies about (or omits) Content-Length still
+ * cannot make either side buffer more than the limit.
  */
 import { AnchorSyncError } from '@anchorsync/core';
 
 /**
- * All bytes of `body`, or `ERR_PACK_TOO_LARGE` as soon as more than `limit`
- * bytes arrived (the stream is then cancelled, not drained).
+ * The JSON value of `body` (strict UTF-8). `ERR_PACK_TOO_LARGE` as soon as
+ * more than `limit` bytes arrived (the stream is then cancelled, not
+ * drained); `ERR_PACK_SCHEMA` when the bytes are not UTF-8 JSON. A failing
+ * stream's own error passes through.
  */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
+export async function readJson(body: ReadableStream<Uint8Array> | null, limit: number): Promise<unknown> {
   const chunks: Uint8Array[] = [];
-  let total = 0;
+  const reader = body?.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel().catch(() => undefined);
+    for (let total = 0, chunk; reader && !(chunk = await reader.read()).done; chunks.push(chunk.value)) {
+      if ((total += chunk.value.byteLength) > limit) {
+        await reader.cancel().catch(discarded);
         throw new AnchorSyncError('ERR_PACK_TOO_LARGE', `body exceeds ${limit} bytes`, { details: { limit } });
       }
-      chunks.push(value);
     }
   } finally {
-    reader.releaseLock();
+    reader?.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await new Blob(chunks as BlobPart[]).arrayBuffer())) as unknown;
+  } catch {
+    throw new AnchorSyncError('ERR_PACK_SCHEMA', 'body is not UTF-8 JSON');
   }
-  return out;
 }
 
-/** The JSON value in `bytes` (strict UTF-8), or `undefined` when it is not JSON. */
-export function parseJsonBytes(bytes: Uint8Array): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown };
-  } catch {
-    return undefined;
-  }
-}
+const discarded = (): undefined => undefined;
 
 /** Discards a body we will not read, so the connection can be reused or closed. */
 export function discard(body: ReadableStream<Uint8Array> | null): void {
-  body?.cancel().catch(() => undefined);
+  body?.cancel().catch(discarded);
 }

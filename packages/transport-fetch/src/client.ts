@@ -1,21 +1,15 @@
 /**
- * `fetchTransport()`: the core `Transport` over HTTP, speaking protocol.ts to
- * a publisher or relay. Everything the server says is untrusted: bodies are
- * size-bounded and shape-checked here, and core verifies every pack.
+ * @anchorsync/transport-fetch/client: `fetchTransport()`, the core
+ * `Transport` over HTTP, speaking protocol.ts to a publisher or relay.
+ * Everything the server says is untrusted: bodies are size-bounded and
+ * shape-checked here, and core verifies every pack. Uses only fetch-standard
+ * globals, so it runs in browsers, workers, Deno, Bun and Node.
  */
 import { AnchorSyncError, isAnchorSyncError, validateId, type PullPage, type PullRequest, type PushResult, type Transport } from '@anchorsync/core';
-import { discard, parseJsonBytes, readLimited } from './body.ts';
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  formatEtag,
-  isWireCode,
-  MAX_ERROR_BODY_BYTES,
-  MAX_ERROR_MESSAGE_LENGTH,
-  MAX_REFRESH_AFTER_SEC,
-  packsPath,
-  parseNonNegativeInt,
-  REFRESH_AFTER_HEADER,
-} from './protocol.ts';
+import { readJson } from './body.ts';
+import { intOption } from './options.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, MAX_ERROR_MESSAGE_LENGTH, MAX_REFRESH_AFTER_SEC, REFRESH_AFTER_HEADER } from './protocol.ts';
+import { formatEtag, isWireCode, packsPath, parseNonNegativeInt } from './wire.ts';
 import { abortedError, backoffDelay, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry.ts';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -43,27 +37,8 @@ export interface FetchTransportOptions {
   random?: () => number;
 }
 
-interface Config {
-  origin: string;
-  /** The base URL's path without trailing slash ('' at the root). */
-  basePath: string;
-  fetch: FetchLike;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  retries: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-  maxRetryAfterMs: number;
-  maxResponseBytes: number;
-  random: () => number;
-}
-
-/** One attempt's failure, and whether another attempt could succeed. */
-interface Failure {
-  error: AnchorSyncError;
-  retry: boolean;
-  retryAfterMs?: number;
-}
+/** Reads a response into a result, or `undefined` when its status is not a success of this request. */
+type Reader<T> = (res: Response) => Promise<T | undefined>;
 
 /**
  * Makes a Transport that pulls from and pushes to an anchorsync HTTP server.
@@ -71,182 +46,144 @@ interface Failure {
  * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT` for unusable options.
  * @example
  * ```ts
+ * import { fetchTransport } from '@anchorsync/transport-fetch/client'
  * const transport = fetchTransport({ baseUrl: 'https://anchors.org-a.example' })
  * await runAnchorSync({ storage, transport, peers: [{ ns: 'prod', orgId: 'org-a' }] })
  * ```
  */
 export function fetchTransport(options: FetchTransportOptions): Transport {
-  const config = checkOptions(options);
+  let base: URL | undefined;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    base = undefined;
+  }
+  if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash) {
+    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'baseUrl must be an http(s) URL without query or fragment');
+  }
+  const origin = base.origin;
+  // One leading slash only: "//host" would make the pack path protocol-relative.
+  const basePath = base.pathname.replace(/\/+$/, '').replace(/^\/+/, '/');
+  // Looked up per call and called unbound-safe: some runtimes reject `fetch` with a foreign `this`.
+  const fetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const headers = { ...options.headers, Accept: 'application/json' };
+  const random = options.random ?? Math.random;
+  const timeoutMs = intOption(options, 'timeoutMs', 1, 2_147_483_647, 10_000);
+  const retries = intOption(options, 'retries', 0, 10, 2);
+  const backoffMs = intOption(options, 'backoffMs', 0, 60_000, 200);
+  const maxBackoffMs = intOption(options, 'maxBackoffMs', 0, 600_000, DEFAULT_MAX_BACKOFF_MS);
+  const maxRetryAfterMs = intOption(options, 'maxRetryAfterMs', 0, 3_600_000, DEFAULT_MAX_RETRY_AFTER_MS);
+  const maxResponseBytes = intOption(options, 'maxResponseBytes', 1, Infinity, DEFAULT_MAX_RESPONSE_BYTES);
+
+  const urlOf = (ns: unknown, orgId: unknown): URL => new URL(packsPath(basePath, validateId(ns, 'ns'), validateId(orgId, 'orgId')), origin);
+
+  /** Runs attempts until one succeeds, one fails for good, or retries run out. */
+  const exchange = async <T>(url: URL, init: RequestInit, signal: AbortSignal | undefined, read: Reader<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw abortedError(signal);
+      // Aborted by the timer or by the caller's signal; which one is read from `signal` afterwards.
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      const timer = setTimeout(abort, timeoutMs);
+      signal?.addEventListener('abort', abort);
+      let error: AnchorSyncError;
+      try {
+        const res = await fetch(url.href, { ...init, signal: controller.signal });
+        const value = await read(res);
+        if (value !== undefined) return value;
+        error = await httpError(res);
+      } catch (cause) {
+        if (signal?.aborted) throw abortedError(signal);
+        const timedOut = controller.signal.aborted;
+        if (!timedOut && isAnchorSyncError(cause)) throw cause;
+        error = timedOut
+          ? new AnchorSyncError('ERR_TIMEOUT', `no answer within ${timeoutMs} ms`, { details: { timeoutMs } })
+          : new AnchorSyncError('ERR_TRANSPORT', 'network error', { cause });
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+      }
+      // Timeouts and network errors (no status), 5xx and 429 may pass; any other answer will not change.
+      const { status, retryAfterSec: asked } = (error.details ?? {}) as { status?: number; retryAfterSec?: number };
+      if (attempt >= retries || status! < 500 && status !== 429 || asked! * 1000 > maxRetryAfterMs) throw error;
+      await sleep(asked === undefined ? backoffDelay(attempt, backoffMs, maxBackoffMs, random) : asked * 1000, signal);
+    }
+  };
+
   return {
     async pull(request: PullRequest): Promise<PullPage> {
-      const ns = validateId(request.ns, 'ns');
-      const orgId = validateId(request.orgId, 'orgId');
-      if (!Number.isSafeInteger(request.since) || request.since < 0) {
-        throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'since must be a safe integer >= 0');
-      }
-      const url = new URL(packsPath(config.basePath, ns, orgId), config.origin);
-      url.searchParams.set('since', String(request.since));
+      const url = urlOf(request.ns, request.orgId);
+      const since = request.since;
+      if (!Number.isSafeInteger(since) || since < 0) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'since must be a safe integer >= 0');
+      url.searchParams.set('since', String(since));
       if (request.token !== undefined) url.searchParams.set('token', request.token);
-      const headers: Record<string, string> = { ...config.headers, Accept: 'application/json' };
-      const tag = request.sinceHash === undefined ? undefined : formatEtag(request.since, request.sinceHash);
-      if (tag !== undefined) headers['If-None-Match'] = tag;
-      return exchange(config, url.href, { method: 'GET', headers }, request.signal, async (res, signal) => {
+      const tag = request.sinceHash === undefined ? undefined : formatEtag(since, request.sinceHash);
+      return exchange(url, { headers: tag === undefined ? headers : { ...headers, 'If-None-Match': tag } }, request.signal, async (res) => {
+        let page: PullPage;
+        // A 304 has no body (fetch makes it null): nothing to discard.
+        if (res.status === 304 && tag !== undefined) page = { packs: [], notModified: true };
+        else if (res.status !== 200) return undefined;
+        else {
+          const { packs, next } = (await json(res, maxResponseBytes)) ?? {};
+          if (!Array.isArray(packs) || (next !== undefined && typeof next !== 'string')) {
+            throw new AnchorSyncError('ERR_TRANSPORT', 'server answered with a malformed page', { details: { status: 200 } });
+          }
+          page = next === undefined ? { packs } : { packs, next };
+        }
         const refresh = parseNonNegativeInt(res.headers.get(REFRESH_AFTER_HEADER));
-        const hint = refresh !== undefined && refresh <= MAX_REFRESH_AFTER_SEC ? { refreshAfterSec: refresh } : {};
-        if (res.status === 304 && tag !== undefined) {
-          discard(res.body);
-          return { packs: [], notModified: true, ...hint };
-        }
-        if (res.status !== 200) return undefined;
-        const body = (await readJson(res, config.maxResponseBytes, signal)) as { packs?: unknown; next?: unknown } | null;
-        if (typeof body !== 'object' || body === null || !Array.isArray(body.packs) || (body.next !== undefined && typeof body.next !== 'string')) {
-          throw new AnchorSyncError('ERR_TRANSPORT', 'server answered with something that is not a page', { details: { status: 200 } });
-        }
-        return { packs: body.packs, ...(body.next === undefined ? {} : { next: body.next }), ...hint };
+        if (refresh! <= MAX_REFRESH_AFTER_SEC) page.refreshAfterSec = refresh!;
+        return page;
       });
     },
 
     async push(pack: unknown, pushOptions?: { signal?: AbortSignal }): Promise<PushResult> {
-      const p = (pack ?? {}) as { ns?: unknown; orgId?: unknown };
-      const url = new URL(packsPath(config.basePath, validateId(p.ns, 'pack.ns'), validateId(p.orgId, 'pack.orgId')), config.origin);
-      const headers = { ...config.headers, Accept: 'application/json', 'Content-Type': 'application/json' };
-      const init = { method: 'POST', headers, body: JSON.stringify(pack) };
-      return exchange(config, url.href, init, pushOptions?.signal, async (res, signal) => {
+      const p = pack as { ns?: unknown; orgId?: unknown } | null | undefined;
+      const init = { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(pack) };
+      return exchange(urlOf(p?.ns, p?.orgId), init, pushOptions?.signal, async (res) => {
         if (res.status !== 200 && res.status !== 201) return undefined;
-        const body = (await readJson(res, MAX_ERROR_BODY_BYTES, signal)) as { stored?: unknown; seq?: unknown } | null;
-        if (typeof body !== 'object' || body === null || typeof body.stored !== 'boolean' || !Number.isSafeInteger(body.seq)) {
-          throw new AnchorSyncError('ERR_TRANSPORT', 'server answered a push with something that is not a push result', {
-            details: { status: res.status },
-          });
+        const body = await json(res, MAX_ERROR_BODY_BYTES);
+        if (typeof body?.stored !== 'boolean' || !Number.isSafeInteger(body.seq)) {
+          throw new AnchorSyncError('ERR_TRANSPORT', 'server answered with a malformed push result', { details: { status: res.status } });
         }
         return { stored: body.stored, seq: body.seq as number };
       });
     },
   };
+
 }
 
-function checkOptions(options: FetchTransportOptions): Config {
-  let base: URL;
-  try {
-    base = new URL(options.baseUrl);
-  } catch {
-    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'baseUrl must be an absolute http(s) URL');
-  }
-  if ((base.protocol !== 'https:' && base.protocol !== 'http:') || base.search !== '' || base.hash !== '') {
-    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'baseUrl must be an http(s) URL without query or fragment');
-  }
-  const int = (value: number | undefined, what: string, min: number, max: number, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must be an integer in ${min}..${max}`);
-    }
-    return value;
-  };
-  const custom = options.fetch;
-  return {
-    origin: base.origin,
-    // One leading slash only: "//host" would make the pack path protocol-relative.
-    basePath: base.pathname.replace(/\/+$/, '').replace(/^\/+/, '/'),
-    // Looked up per call and called unbound-safe: some runtimes reject `fetch` with a foreign `this`.
-    fetch: custom ?? ((input, init) => globalThis.fetch(input, init)),
-    headers: { ...options.headers },
-    timeoutMs: int(options.timeoutMs, 'timeoutMs', 1, 2_147_483_647, 10_000),
-    retries: int(options.retries, 'retries', 0, 10, 2),
-    backoffMs: int(options.backoffMs, 'backoffMs', 0, 60_000, 200),
-    maxBackoffMs: int(options.maxBackoffMs, 'maxBackoffMs', 0, 600_000, DEFAULT_MAX_BACKOFF_MS),
-    maxRetryAfterMs: int(options.maxRetryAfterMs, 'maxRetryAfterMs', 0, 3_600_000, DEFAULT_MAX_RETRY_AFTER_MS),
-    maxResponseBytes: int(options.maxResponseBytes, 'maxResponseBytes', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_RESPONSE_BYTES),
-    random: options.random ?? Math.random,
-  };
+/**
+ * Any JSON value, seen as something to read members of: on a string, number
+ * or boolean a member reads as `undefined`, so `?.` is the only care needed.
+ */
+type Json = { readonly [member: string]: unknown } | null | undefined;
+
+/** The JSON body, of at most `limit` bytes; one too large or not JSON is the server's fault, `ERR_TRANSPORT`. */
+function json(res: Response, limit: number): Promise<Json> {
+  return (readJson(res.body, limit) as Promise<Json>).catch((error: unknown) => {
+    // A stream cut by a timeout or an abort fails with its own error, which passes through.
+    throw isAnchorSyncError(error)
+      ? new AnchorSyncError('ERR_TRANSPORT', `response ${error.message}`, { details: { status: res.status, ...error.details } })
+      : error;
+  });
 }
 
-type Reader<T> = (res: Response, signal: AbortSignal) => Promise<T | undefined>;
-
-/** Runs attempts until one succeeds, one fails for good, or retries run out. */
-async function exchange<T>(config: Config, url: string, init: RequestInit, signal: AbortSignal | undefined, read: Reader<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    if (signal?.aborted) throw abortedError(signal);
-    const result = await attemptOnce(config, url, init, signal, read);
-    if (!('error' in result)) return result.value;
-    if (!result.retry || attempt >= config.retries) throw result.error;
-    const asked = result.retryAfterMs;
-    if (asked !== undefined && asked > config.maxRetryAfterMs) throw result.error;
-    await sleep(asked ?? backoffDelay(attempt, config.backoffMs, config.maxBackoffMs, config.random), signal);
-  }
-}
-
-async function attemptOnce<T>(
-  config: Config,
-  url: string,
-  init: RequestInit,
-  signal: AbortSignal | undefined,
-  read: Reader<T>,
-): Promise<{ value: T } | Failure> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, config.timeoutMs);
-  const onAbort = () => controller.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const res = await config.fetch(url, { ...init, signal: controller.signal });
-    const value = await read(res, controller.signal);
-    if (value !== undefined) return { value };
-    return await httpFailure(res, controller.signal);
-  } catch (error) {
-    if (signal?.aborted) return { error: abortedError(signal), retry: false };
-    if (timedOut) {
-      const error = new AnchorSyncError('ERR_TIMEOUT', `no answer within ${config.timeoutMs} ms`, { details: { timeoutMs: config.timeoutMs } });
-      return { error, retry: true };
-    }
-    if (isAnchorSyncError(error)) return { error, retry: false };
-    return { error: new AnchorSyncError('ERR_TRANSPORT', 'network error', { cause: error }), retry: true };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-/** A non-success answer as an error: the server's code when it is one the protocol defines. */
-async function httpFailure(res: Response, signal: AbortSignal): Promise<Failure> {
+/**
+ * A non-success answer as an error: the server's code when it is one the
+ * protocol defines, with the status and, on a 5xx or 429, the wait the
+ * server asked for.
+ */
+async function httpError(res: Response): Promise<AnchorSyncError> {
   const status = res.status;
-  const retry = status >= 500 || status === 429;
-  const retryAfterMs = retry ? parseRetryAfter(res.headers.get('Retry-After'), Date.now()) : undefined;
-  let wire: { code?: unknown; message?: unknown } | undefined;
-  try {
-    const body = (await readJson(res, MAX_ERROR_BODY_BYTES, signal)) as { error?: { code?: unknown; message?: unknown } } | null;
-    if (typeof body?.error === 'object' && body.error !== null) wire = body.error;
-  } catch {
-    wire = undefined;
-  }
-  const details = { status, ...(retryAfterMs === undefined ? {} : { retryAfterSec: Math.ceil(retryAfterMs / 1000) }) };
-  const error =
-    wire !== undefined && isWireCode(wire.code)
-      ? new AnchorSyncError(wire.code, `server: ${clean(wire.message)}`, { details })
-      : new AnchorSyncError('ERR_TRANSPORT', `server answered HTTP ${status}`, { details });
-  return { error, retry, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  const retryAfterSec = status >= 500 || status === 429 ? parseRetryAfter(res.headers.get('Retry-After'), Date.now()) : undefined;
+  const wire = (await json(res, MAX_ERROR_BODY_BYTES).catch(() => null))?.error as Json;
+  const details = retryAfterSec === undefined ? { status } : { status, retryAfterSec };
+  return isWireCode(wire?.code)
+    ? new AnchorSyncError(wire.code, `server: ${clean(wire.message)}`, { details })
+    : new AnchorSyncError('ERR_TRANSPORT', `server answered HTTP ${status}`, { details });
 }
 
 /** A server's message, made safe to log: bounded, one line. */
 function clean(message: unknown): string {
-  if (typeof message !== 'string') return 'error';
-  return message.slice(0, MAX_ERROR_MESSAGE_LENGTH).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
-}
-
-async function readJson(res: Response, limit: number, signal: AbortSignal): Promise<unknown> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readLimited(res.body, limit);
-  } catch (error) {
-    if (signal.aborted) throw error;
-    if (isAnchorSyncError(error, 'ERR_PACK_TOO_LARGE')) {
-      throw new AnchorSyncError('ERR_TRANSPORT', `response body exceeds ${limit} bytes`, { details: { status: res.status, limit } });
-    }
-    throw error;
-  }
-  const parsed = parseJsonBytes(bytes);
-  if (parsed === undefined) throw new AnchorSyncError('ERR_TRANSPORT', 'server answered with invalid JSON', { details: { status: res.status } });
-  return parsed.value;
+  return typeof message === 'string' ? message.slice(0, MAX_ERROR_MESSAGE_LENGTH).replace(/[\0-\x1f\x7f-\x9f\u2028\u2029]/g, ' ') : 'error';
 }

@@ -1,6 +1,8 @@
 /**
- * The anchorsync HTTP protocol, v1. Client (`fetchTransport`) and server
- * (`createAnchorHandler`) both implement exactly this; nothing else is spoken.
+ * @anchorsync/transport-fetch/protocol: the anchorsync HTTP protocol, v1, as
+ * constants and types. Client (`fetchTransport`, `./client`) and server
+ * (`createAnchorHandler`, `./server`) both implement exactly this; nothing
+ * else is spoken.
  *
  * Pull: `GET {base}/v1/packs/{ns}/{orgId}?since=N[&token=T]`
  * - `ns` and `orgId` are path segments, percent-encoded; each must pass core
@@ -64,12 +66,12 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export const MAX_ERROR_MESSAGE_LENGTH = 500;
 
 /**
- * HTTP status of every error code a server may send; `undefined` marks codes
- * that are internal to one side and are answered as a generic 500
- * `ERR_INTERNAL` (their messages could describe the server's storage).
- * Exhaustive on purpose: a new core code fails the build until it is mapped.
+ * HTTP status of every error code a server may put on the wire (and a
+ * client may pass on). The other codes are internal to one side and are
+ * answered as a generic 500 `ERR_INTERNAL`: their messages could describe
+ * the server's storage.
  */
-export const WIRE_STATUS: Readonly<Record<AnchorSyncErrorCode, number | undefined>> = {
+export const WIRE_STATUS = {
   ERR_PACK_SCHEMA: 400,
   ERR_PACK_FOREIGN_ANCHOR: 400,
   ERR_PACK_DUPLICATE_KID: 400,
@@ -89,58 +91,29 @@ export const WIRE_STATUS: Readonly<Record<AnchorSyncErrorCode, number | undefine
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_POLICY_CAP: 429,
   ERR_INTERNAL: 500,
-  ERR_STORAGE: undefined,
-  ERR_STORAGE_CORRUPT: undefined,
-  ERR_STORAGE_LIMIT: undefined,
-  ERR_STORAGE_TAMPERED: undefined,
-  ERR_STORAGE_ROLLBACK: undefined,
-  ERR_SIGNER: undefined,
-  ERR_NO_SIGNER: undefined,
-  ERR_TRANSPORT: undefined,
-  ERR_ABORTED: undefined,
-  ERR_TIMEOUT: undefined,
-};
+} as const satisfies Partial<Record<AnchorSyncErrorCode, number>>;
 
-/** True for a code a server may put on the wire (and a client may pass on). */
-export function isWireCode(value: unknown): value is AnchorSyncErrorCode {
-  return typeof value === 'string' && Object.hasOwn(WIRE_STATUS, value) && WIRE_STATUS[value as AnchorSyncErrorCode] !== undefined;
-}
+/** A code a server may send. */
+export type WireCode = keyof typeof WIRE_STATUS;
 
-/** The path of an org's pack log under `base` (no trailing slash). */
-export function packsPath(base: string, ns: string, orgId: string): string {
-  return `${base}${PACKS_PATH}/${encodeURIComponent(ns)}/${encodeURIComponent(orgId)}`;
-}
+/** Codes that never leave the side they happen on. */
+type InternalCode =
+  | 'ERR_STORAGE'
+  | 'ERR_STORAGE_CORRUPT'
+  | 'ERR_STORAGE_LIMIT'
+  | 'ERR_STORAGE_TAMPERED'
+  | 'ERR_STORAGE_ROLLBACK'
+  | 'ERR_SIGNER'
+  | 'ERR_NO_SIGNER'
+  | 'ERR_TRANSPORT'
+  | 'ERR_ABORTED'
+  | 'ERR_TIMEOUT';
 
-/** Hashes are base64url: anything else must never reach a header. */
-const HASH = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** The entity tag naming the pack at `seq` with hash `hash`, or `undefined` for a malformed hash. */
-export function formatEtag(seq: number, hash: string): string | undefined {
-  return Number.isSafeInteger(seq) && seq >= 0 && HASH.test(hash) ? `"${seq}.${hash}"` : undefined;
-}
-
-/**
- * The hash an `If-None-Match` value claims for the pack at `since`, or
- * `undefined`. Weak tags match too: `If-None-Match` uses weak comparison
- * (RFC 9110, 13.1.2), and intermediaries may weaken tags.
- */
-export function sinceHashFrom(ifNoneMatch: string | null, since: number): string | undefined {
-  if (ifNoneMatch === null || ifNoneMatch.length > 4096) return undefined;
-  for (const raw of ifNoneMatch.split(',')) {
-    const m = /^(?:W\/)?"([0-9]{1,16})\.([A-Za-z0-9_-]{1,128})"$/.exec(raw.trim());
-    if (m && Number(m[1]) === since) return m[2];
-  }
-  return undefined;
-}
-
-/** A non-negative decimal integer in plain form, or `undefined`. */
-export function parseNonNegativeInt(text: string | null): number | undefined {
-  if (text === null || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+/** Every core code is placed on one side of the line: a new core code fails the build here until it is. */
+type Placed<Unplaced extends never> = Unplaced;
+type AllCodesPlaced = Placed<Exclude<AnchorSyncErrorCode, WireCode | InternalCode>>;
 
 /** The JSON error body of the protocol. */
 export interface WireError {
-  error: { code: AnchorSyncErrorCode; message: string };
+  error: { code: WireCode; message: string };
 }

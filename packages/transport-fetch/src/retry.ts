@@ -3,7 +3,7 @@
  * jitter exponential backoff, or the server's `Retry-After` when it sent one.
  */
 import { AnchorSyncError } from '@anchorsync/core';
-import { parseNonNegativeInt } from './protocol.ts';
+import { parseNonNegativeInt } from './wire.ts';
 
 /** Longest single backoff step: past it, waiting longer only delays the next sync. */
 export const DEFAULT_MAX_BACKOFF_MS = 5_000;
@@ -16,21 +16,21 @@ export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
  * clients failing together do not come back together.
  */
 export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number): number {
-  const r = random();
-  const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
-  return Math.floor(unit * Math.min(capMs, baseMs * 2 ** attempt));
+  // A custom `random` outside [0, 1) (or NaN) must not turn into a negative, huge or NaN wait.
+  return Math.floor(Math.min(Math.max(random() || 0, 0), 1) * Math.min(capMs, baseMs * 2 ** attempt));
 }
 
-/** Milliseconds a `Retry-After` value (delay-seconds or an HTTP date) asks for, or `undefined`. */
+/**
+ * Whole seconds a `Retry-After` value asks to wait, or `undefined`:
+ * delay-seconds, or an HTTP date (IMF-fixdate, rounded up so never sooner
+ * than asked). A date must read back exactly as written, so the leniency of
+ * `Date.parse` never turns garbage into a wait.
+ */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  const seconds = parseNonNegativeInt(text);
-  if (seconds !== undefined) return seconds * 1000;
-  // An HTTP date has a weekday and "GMT"; refuse anything shorter than one so Date.parse's leniency does not apply.
-  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  const seconds = parseNonNegativeInt(value);
+  if (seconds !== undefined) return seconds;
+  const at = new Date(value ?? '');
+  return at.toUTCString() === value ? Math.max(0, Math.ceil((at.getTime() - now) / 1000)) : undefined;
 }
 
 /** The error every abort becomes, whatever the signal's reason. */
@@ -38,18 +38,16 @@ export function abortedError(signal: AbortSignal): AnchorSyncError {
   return new AnchorSyncError('ERR_ABORTED', 'the request was aborted', { cause: signal.reason });
 }
 
-/** Waits `ms`, or rejects with `ERR_ABORTED` as soon as `signal` aborts. */
+/** Waits `ms`, or less when `signal` aborts (the caller checks it next). */
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortedError(signal));
-    const onAbort = () => {
+  return new Promise((resolve) => {
+    const done = () => {
       clearTimeout(timer);
-      reject(abortedError(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done);
   });
 }

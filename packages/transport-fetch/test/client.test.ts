@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isAnchorSyncError, runAnchorSync, type AnchorSyncError } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler, fetchTransport } from '../src/index.ts';
+import { fetchTransport } from '../src/client.ts';
+import { createAnchorHandler } from '../src/server.ts';
 import { makePublisher, NS, onCleanup, pinned, serveHandler } from './helpers.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<AnchorSyncError> {

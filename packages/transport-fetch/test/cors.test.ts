@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAnchorSyncError } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler } from '../src/index.ts';
+import { createAnchorHandler } from '../src/server.ts';
 import { makePublisher, serveAnchors, wireError } from './helpers.ts';
 
 const APP = 'https://app.example';

@@ -12,7 +12,8 @@ import {
   type StorageDriver,
 } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { createAnchorHandler, fetchTransport, type AnchorHandlerOptions } from '../src/index.ts';
+import { fetchTransport } from '../src/client.ts';
+import { createAnchorHandler, type AnchorHandlerOptions } from '../src/server.ts';
 import { makePublisher, NS, pinned, recordingFetch, serveAnchors, wireError } from './helpers.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<AnchorSyncError> {

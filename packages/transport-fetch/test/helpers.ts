@@ -4,7 +4,7 @@
  * records what crossed the wire.
  */
 import { afterEach, expect } from 'vitest';
-import { createAnchorHandler, type AnchorHandlerOptions } from '../src/index.ts';
+import { createAnchorHandler, type AnchorHandlerOptions } from '../src/server.ts';
 import { serveNode } from '../src/node.ts';
 
 export { NS, makePublisher, pinned, type Publisher } from '../../../test/fixtures/publisher.ts';

@@ -61,7 +61,7 @@ describe('the node:http adapter', () => {
 describe('packaging', () => {
   const root = new URL('../', import.meta.url);
 
-  it('the main entry uses no runtime-specific API: only node.ts may touch Node', () => {
+  it('the client, server and protocol entries use no runtime-specific API: only node.ts may touch Node', () => {
     const files = readdirSync(new URL('src/', root)).filter((f) => f.endsWith('.ts') && f !== 'node.ts');
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) {
@@ -79,7 +79,8 @@ describe('packaging', () => {
     };
     expect(pkg.type).toBe('module');
     expect(pkg.sideEffects).toBe(false);
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './node', './package.json']);
-    for (const entry of ['.', './node']) expect(Object.keys(pkg.exports[entry] as object)).toEqual(['types', 'default']);
+    // Client and server are separate entries: an app pays only for the side it imports.
+    expect(Object.keys(pkg.exports).sort()).toEqual(['./client', './node', './package.json', './protocol', './server']);
+    for (const entry of ['./client', './server', './protocol', './node']) expect(Object.keys(pkg.exports[entry] as object)).toEqual(['types', 'default']);
   });
 });

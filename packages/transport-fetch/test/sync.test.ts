@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getAnchors, getSyncState, runAnchorSync } from '@anchorsync/core';
-import { fetchTransport } from '../src/index.ts';
+import { fetchTransport } from '../src/client.ts';
 import { makePublisher, NS, pinned, recordingFetch, serveAnchors } from './helpers.ts';
 
 describe('sync over HTTP (real node:http server, real fetch)', () => {
@@ -75,6 +75,11 @@ describe('sync over HTTP (real node:http server, real fetch)', () => {
     expect((await fetch(`${url}?since=2`, { headers: { 'If-None-Match': `W/"2.${state!.hash}"` } })).status).toBe(304);
     expect((await fetch(`${url}?since=1`, { headers: { 'If-None-Match': `"2.${state!.hash}"` } })).status).toBe(200);
     expect((await fetch(`${url}?since=2`, { headers: { 'If-None-Match': '"2.AAAA"' } })).status).toBe(200);
+    // A cache may send a list: the head's own tag anywhere in it (weak or strong) matches, and nothing else does.
+    expect((await fetch(`${url}?since=2`, { headers: { 'If-None-Match': `"1.AAAA", W/"2.${state!.hash}" ,"x"` } })).status).toBe(304);
+    expect((await fetch(`${url}?since=2`, { headers: { 'If-None-Match': `"1.AAAA", "2.${state!.hash}x"` } })).status).toBe(200);
+    // A header past 4 KiB is not read at all: at worst the client gets the (small) page again.
+    expect((await fetch(`${url}?since=2`, { headers: { 'If-None-Match': `${'"1.AAAA", '.repeat(410)}"2.${state!.hash}"` } })).status).toBe(200);
   });
 
   it('a log longer than a page arrives over many pages, in order, with every pack verified', async () => {

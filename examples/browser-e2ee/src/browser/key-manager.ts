@@ -8,7 +8,7 @@
 import { isAnchorSyncError, listTrustAnchors, pinTrustAnchor, runAnchorSync, type StorageDriver, type Transport } from '@anchorsync/core';
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
 import { idbStorage } from '@anchorsync/storage-idb';
-import { fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { broadcastAnchorChanges, onAnchorChanges, servePostMessage, webLocksLock } from '@anchorsync/transport-postmessage';
 import { fetchConfig, parseKeyManagerConfig, type KeyManagerConfig } from './config.ts';
 import { storageKey } from './key-store.ts';

@@ -8,8 +8,8 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAnchorHandler } from '@anchorsync/transport-fetch';
 import { toNodeListener, type FetchHandler } from '@anchorsync/transport-fetch/node';
+import { createAnchorHandler } from '@anchorsync/transport-fetch/server';
 import type { AppConfig, KeyManagerConfig } from '../browser/config.ts';
 import type { InboxMessage } from '../browser/wire.ts';
 import { bundleBrowserCode } from './bundle.ts';

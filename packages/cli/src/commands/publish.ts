@@ -4,7 +4,7 @@
  * file and pushed to a relay.
  */
 import { publishAnchorPack, pushAnchorPack } from '@anchorsync/core';
-import { fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { CliError } from '../cli-error.ts';
 import type { Command } from '../command.ts';
 import { checkWritable, writeJsonFile } from '../files.ts';

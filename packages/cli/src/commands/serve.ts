@@ -4,8 +4,8 @@
  * `--accept-push` it is also a relay: pushed packs are applied through every
  * acceptance rule against the keys pinned here, then served on.
  */
-import { createAnchorHandler, type AnchorHandler } from '@anchorsync/transport-fetch';
 import { serveNode } from '@anchorsync/transport-fetch/node';
+import { createAnchorHandler, type AnchorHandler } from '@anchorsync/transport-fetch/server';
 import { CliError } from '../cli-error.ts';
 import type { Command } from '../command.ts';
 import { readPolicyFile } from '../files.ts';

@@ -4,7 +4,7 @@
  * print one row per peer. Exit 1 when any peer was rejected.
  */
 import { getSyncState, planAnchorSync, runAnchorSync, type SyncResult } from '@anchorsync/core';
-import { fetchTransport } from '@anchorsync/transport-fetch';
+import { fetchTransport } from '@anchorsync/transport-fetch/client';
 import { usage } from '../cli-error.ts';
 import type { Command } from '../command.ts';
 import { readPolicyFile } from '../files.ts';
