@@ -10,7 +10,7 @@ interface AbortSignal {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
-declare var TextEncoder: { new (): { encode(input?: string): Uint8Array } };
+declare var TextEncoder: { new (): { encode(input?: string): Uint8Array; encodeInto(input: string, dest: Uint8Array): { read: number; written: number } } };
 declare function setTimeout(handler: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 declare var URL: { new (url: string): { readonly origin: string } };
