@@ -44,49 +44,47 @@ export interface MessageSource {
 }
 
 /**
- * True for a Window: `w.window === w` holds for every WindowProxy, also a
- * cross-origin one, and for no port, Worker or worker global scope. Reading
- * it never throws on a real WindowProxy; anything odd counts as "not a window".
+ * True when `value[name]` is a function. Reading it never throws for a real
+ * platform object; anything odd (a revoked Proxy, a throwing getter) counts
+ * as "no".
  */
-export function isWindowLike(value: unknown): boolean {
+export function hasMethod(value: unknown, name: string): boolean {
   try {
-    return typeof value === 'object' && value !== null && (value as { window?: unknown }).window === value;
-  } catch {
-    return false;
-  }
-}
-
-export function isMessageSource(value: unknown): value is MessageSource {
-  const v = value as Partial<MessageSource> | null;
-  return typeof v === 'object' && v !== null && typeof v.addEventListener === 'function' && typeof v.removeEventListener === 'function';
-}
-
-export function canPost(value: unknown): value is PortTarget {
-  try {
-    return typeof value === 'object' && value !== null && typeof (value as { postMessage?: unknown }).postMessage === 'function';
+    return typeof (value as Record<string, unknown> | null | undefined)?.[name] === 'function';
   } catch {
     return false;
   }
 }
 
 /**
+ * True for a Window: `w.window === w` holds for every WindowProxy, also a
+ * cross-origin one, and for no port, Worker or worker global scope.
+ */
+export function isWindowLike(value: unknown): boolean {
+  try {
+    return value != null && (value as { window?: unknown }).window === value;
+  } catch {
+    return false;
+  }
+}
+
+export function isMessageSource(value: unknown): value is MessageSource {
+  return hasMethod(value, 'addEventListener') && hasMethod(value, 'removeEventListener');
+}
+
+/**
  * Checks an origin given by the caller: exactly a serialized origin such as
  * `https://keys.example` or `http://localhost:5173`. Refused: `'*'` (a
- * message posted with it goes to whatever page the target shows now), `'/'`,
- * `'null'` (every sandboxed frame shares it), wildcards, paths, a trailing
- * slash and upper case, none of which `event.origin` ever equals.
+ * message posted with it goes to whatever page the target shows now, and a
+ * URL host may even contain it), `'/'`, `'null'` (every sandboxed frame
+ * shares it), paths, a trailing slash and upper case, none of which
+ * `event.origin` ever equals.
  */
 export function checkOrigin(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must be an origin string`);
-  if (value.includes('*')) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must not contain '*': name the exact origin`);
-  let origin: string | undefined;
   try {
-    origin = new URL(value).origin;
+    if (!(value as string).includes('*') && new URL(value as string).origin === value) return value;
   } catch {
-    origin = undefined;
+    // Not a string, or not a URL: refused below.
   }
-  if (origin === undefined || origin === 'null' || origin !== value) {
-    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must be an exact origin like https://app.example (got ${JSON.stringify(value.slice(0, 100))})`);
-  }
-  return origin;
+  throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must be an exact origin like https://app.example, never '*'`);
 }

@@ -15,9 +15,9 @@ import {
   verifyPeerMessage,
   type EngineContext,
   type JsonValue,
+  type PageRequest,
   type PeerRef,
   type StorageDriver,
-  type VerifyMessageOptions,
 } from '@anchorsync/core';
 import { plainJsonSize } from './plain-data.ts';
 import { DEFAULT_MAX_REPLY_BYTES, MAX_PEERS_LISTED, type ExtensionOp, type PostRequest } from './protocol.ts';
@@ -47,102 +47,81 @@ export interface OpsConfig {
  * @throws {AnchorSyncError} for a refusal the client is told about; anything
  * else is answered `ERR_INTERNAL` by the caller.
  */
-export async function runOp(config: OpsConfig, request: PostRequest, info: RequestInfo): Promise<JsonValue> {
-  const { storage } = config.ctx;
-  const op = request.op;
-  if (op.startsWith('x-')) return runExtension(config, op as ExtensionOp, (request as { params: Record<string, unknown> }).params, info);
-  if (op === 'push' ? !config.acceptPush : !config.reads.has(op)) {
+export async function runOp(config: OpsConfig, request: PostRequest, info: RequestInfo): Promise<unknown> {
+  const { ctx } = config;
+  const { storage } = ctx;
+  const { op } = request;
+  const extension = config.extensions.get(op);
+  if (extension ? false : op === 'push' ? !config.acceptPush : !config.reads.has(op)) {
     throw new AnchorSyncError('ERR_METHOD_NOT_ALLOWED', `${op} is not served here`);
   }
-  switch (request.op) {
-    case 'pull':
-      return pull(config, request);
+  if (extension) {
+    const result = await extension((request as { params: Record<string, unknown> }).params, info);
+    // An extension's bug must not put a function or a cycle on the wire: that is an internal error.
+    if ('error' in plainJsonSize(result, DEFAULT_MAX_REPLY_BYTES)) throw new Error(`extension ${op} returned something that is not plain JSON`);
+    return result;
+  }
+  const r = request as Extract<PostRequest, { op: 'anchors' | 'sync-state' | 'pull' | 'push' | 'verify' }>;
+  const peer: PeerRef = { ns: r.ns, orgId: r.orgId };
+  switch (r.op) {
+    case 'pull': {
+      const head = await getSyncState(storage, peer.ns, peer.orgId);
+      // Absent and undefined members mean the same to servePackPage.
+      const page = await servePackPage(storage, { ...peer, since: r.since, token: r.token, sinceHash: r.sinceHash, pageSize: config.pageSize } as PageRequest);
+      if (!page.notModified && !head && page.packs.length === 0 && (await listPackSeqs(storage, peer.ns, peer.orgId)).length === 0) {
+        throw new AnchorSyncError('ERR_NOT_FOUND', `no packs of ${peer.orgId} in ${peer.ns} here`);
+      }
+      return config.refreshAfterSec === undefined ? page : { ...page, refreshAfterSec: config.refreshAfterSec };
+    }
     case 'push': {
       // Only packs signed by keys pinned here for this org pass: the relay needs no other authentication.
-      const outcome = await applyAnchorPack(config.ctx, request.pack, { expect: { ns: request.ns, orgId: request.orgId }, keepPack: true });
+      const outcome = await applyAnchorPack(ctx, r.pack, { expect: peer, keepPack: true });
       return { stored: outcome.status === 'applied', seq: outcome.seq };
     }
     case 'verify': {
-      const { ns, orgId, kid, message, signature } = request;
-      const input = request.signedAt === undefined ? { ns, orgId, kid, message, signature } : { ns, orgId, kid, message, signature, signedAt: request.signedAt };
-      const options: VerifyMessageOptions = { allowStale: config.allowStale };
-      if (config.ctx.clock) options.now = config.ctx.clock();
-      return (await verifyPeerMessage(storage, input, options)) as unknown as JsonValue;
+      const { kid, message, messageB64u, signature, signedAt } = r;
+      const input = { ...peer, kid, message: (message ?? messageB64u)!, signature, ...(signedAt === undefined ? {} : { signedAt }) };
+      return verifyPeerMessage(storage, input, ctx.clock ? { allowStale: config.allowStale, now: ctx.clock() } : { allowStale: config.allowStale });
     }
-    case 'peers':
-      return listPeers(storage, request.ns);
     case 'anchors':
-      return { anchors: (await getAnchors(storage, request.ns, request.orgId)) as unknown as JsonValue };
+      return { anchors: await getAnchors(storage, peer.ns, peer.orgId) };
     case 'sync-state':
-      return { state: ((await getSyncState(storage, request.ns, request.orgId)) ?? null) as unknown as JsonValue };
+      return { state: (await getSyncState(storage, peer.ns, peer.orgId)) ?? null };
   }
-  throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'unknown op');
-}
-
-async function pull(config: OpsConfig, request: Extract<PostRequest, { op: 'pull' }>): Promise<JsonValue> {
-  const { storage } = config.ctx;
-  const peer: PeerRef = { ns: request.ns, orgId: request.orgId };
-  const head = await getSyncState(storage, peer.ns, peer.orgId);
-  const page = await servePackPage(storage, {
-    ...peer,
-    since: request.since,
-    ...(request.token === undefined ? {} : { token: request.token }),
-    ...(request.sinceHash === undefined ? {} : { sinceHash: request.sinceHash }),
-    ...(config.pageSize === undefined ? {} : { pageSize: config.pageSize }),
-  });
-  const hint = config.refreshAfterSec === undefined ? {} : { refreshAfterSec: config.refreshAfterSec };
-  if (page.notModified === true) return { packs: [], notModified: true, ...hint };
-  if (head === undefined && page.packs.length === 0 && (await listPackSeqs(storage, peer.ns, peer.orgId)).length === 0) {
-    throw new AnchorSyncError('ERR_NOT_FOUND', `no packs of ${peer.orgId} in ${peer.ns} here`);
-  }
-  return { packs: page.packs as JsonValue[], ...(page.next === undefined ? {} : { next: page.next }), ...hint };
+  return listPeers(storage, (request as { ns?: string }).ns);
 }
 
 /**
- * Peers with anchors, a sync state or a pinned key here. Keys are `fed:anchors:<ns>:<orgId>`
- * and `fed:anchors:__state__:<ns>:<orgId>`; ids never contain ':', so the
- * number of parts tells them apart (an ns may itself be `__state__`).
+ * Peers with anchors, a sync state or a pinned key here. Keys are
+ * `fed:anchors:<ns>:<orgId>` and `fed:anchors:__state__:<ns>:<orgId>`; ids
+ * never contain ':', so the number of parts tells them apart (an ns may
+ * itself be `__state__`).
  */
-async function listPeers(storage: StorageDriver, ns: string | undefined): Promise<JsonValue> {
+async function listPeers(storage: StorageDriver, ns: string | undefined): Promise<unknown> {
   // 'fed:anchors:' from core's layout: the anchors key of an empty (ns, orgId) minus its last ':'.
   const prefix = storageKeys.anchors('', '').slice(0, -1);
+  // Keyed by `ns orgId`: a space sorts below every id character, so the keys sort by ns, then orgId.
   const seen = new Map<string, PeerRef>();
+  const add = (ref: PeerRef) => seen.set(`${ref.ns} ${ref.orgId}`, { ns: ref.ns, orgId: ref.orgId });
   for (const name of await storage.list(prefix)) {
     const parts = name.slice(prefix.length).split(':');
-    const ref =
-      parts.length === 2 ? { ns: parts[0]!, orgId: parts[1]! } : parts.length === 3 && parts[0] === '__state__' ? { ns: parts[1]!, orgId: parts[2]! } : undefined;
-    if (ref && isId(ref.ns) && isId(ref.orgId) && (ns === undefined || ref.ns === ns)) seen.set(`${ref.ns}:${ref.orgId}`, ref);
+    if (parts.length === 3 && parts.shift() !== '__state__') continue;
+    const [peerNs, orgId] = parts;
+    try {
+      // A name some other writer left under the prefix is skipped, not answered as an error.
+      if (parts.length === 2 && (ns === undefined || peerNs === ns)) add({ ns: validateId(peerNs, 'ns'), orgId: validateId(orgId, 'orgId') });
+    } catch {
+      // Not a peer's key.
+    }
   }
   // Pinned but never synced is a peer too: the UI shows it as waiting for its first sync.
-  for (const pin of await listTrustAnchors(storage, ns)) seen.set(`${pin.ns}:${pin.orgId}`, { ns: pin.ns, orgId: pin.orgId });
-  const refs = [...seen.values()].sort((a, b) => (a.ns === b.ns ? cmp(a.orgId, b.orgId) : cmp(a.ns, b.ns)));
+  for (const pin of await listTrustAnchors(storage, ns)) add(pin);
+  const keys = [...seen.keys()].sort();
   const peers: JsonValue[] = [];
-  for (const ref of refs.slice(0, MAX_PEERS_LISTED)) {
+  for (const key of keys.slice(0, MAX_PEERS_LISTED)) {
+    const ref = seen.get(key)!;
     const state = await getSyncState(storage, ref.ns, ref.orgId);
-    peers.push(state === undefined ? { ...ref } : { ...ref, state: state as unknown as JsonValue });
+    peers.push(state ? { ...ref, state: state as unknown as JsonValue } : { ...ref });
   }
-  return refs.length > MAX_PEERS_LISTED ? { peers, truncated: true } : { peers };
-}
-
-/** A name some other writer left under the prefix is skipped, not answered as an error. */
-function isId(value: string): boolean {
-  try {
-    validateId(value, 'id');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function runExtension(config: OpsConfig, op: ExtensionOp, params: Record<string, unknown>, info: RequestInfo): Promise<JsonValue> {
-  const handler = config.extensions.get(op);
-  if (!handler) throw new AnchorSyncError('ERR_METHOD_NOT_ALLOWED', `${op} is not served here`);
-  const result = await handler(params, info);
-  // An extension's bug must not put a function or a cycle on the wire: that is an internal error.
-  if ('error' in plainJsonSize(result, DEFAULT_MAX_REPLY_BYTES)) throw new Error(`extension ${op} returned something that is not plain JSON`);
-  return result;
+  return keys.length > MAX_PEERS_LISTED ? { peers, truncated: true } : { peers };
 }

@@ -10,6 +10,8 @@ export const MAX_DEPTH = 32;
 
 export type PlainCheck = { size: number } | { error: 'too-large' | 'not-plain' };
 
+const NOT_PLAIN: PlainCheck = { error: 'not-plain' };
+
 /**
  * The length of `value` as JSON text (in UTF-16 code units, string escapes
  * not counted), or why it is refused: `too-large` past `limit`, `not-plain`
@@ -29,56 +31,30 @@ export type PlainCheck = { size: number } | { error: 'too-large' | 'not-plain' }
 export function plainJsonSize(value: unknown, limit: number): PlainCheck {
   const stack: [unknown, number][] = [[value, 0]];
   let size = 0;
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    switch (typeof v) {
-      case 'string':
-        size += v.length + 2;
-        break;
-      case 'number':
-        if (!Number.isFinite(v)) return { error: 'not-plain' };
-        size += String(v).length;
-        break;
-      case 'boolean':
-        size += v ? 4 : 5;
-        break;
-      case 'object': {
-        if (v === null) {
-          size += 4;
-          break;
-        }
-        if (depth >= MAX_DEPTH) return { error: 'not-plain' };
-        if (Array.isArray(v)) {
-          // Commas first: a sparse array with a huge length is refused before its holes are read.
-          size += 2 + Math.max(0, v.length - 1);
-          if (size > limit) return { error: 'too-large' };
-          for (let i = 0; i < v.length; i++) {
-            if (!(i in v)) return { error: 'not-plain' };
-            stack.push([v[i], depth + 1]);
-          }
-          break;
-        }
-        if (!isPlainObject(v)) return { error: 'not-plain' };
-        const names = Object.keys(v);
-        size += 2 + Math.max(0, names.length - 1);
-        for (const name of names) {
-          size += name.length + 3;
-          if (size > limit) return { error: 'too-large' };
-          stack.push([(v as Record<string, unknown>)[name], depth + 1]);
-        }
-        break;
+  for (let item; (item = stack.pop()) && size <= limit; ) {
+    const [v, depth] = item;
+    if (typeof v === 'string') size += v.length + 2;
+    // null, booleans and finite numbers are written as String() writes them.
+    else if (v === null || typeof v === 'boolean' || Number.isFinite(v)) size += String(v).length;
+    else if (depth >= MAX_DEPTH || !(Array.isArray(v) || isPlainObject(v))) return NOT_PLAIN;
+    else {
+      const names = Array.isArray(v) ? undefined : Object.keys(v);
+      const length = names ? names.length : (v as unknown[]).length;
+      // Brackets and commas first: a sparse array with a huge length is refused before its holes are read.
+      size += 1 + Math.max(1, length);
+      for (let i = 0; i < length && size <= limit; i++) {
+        if (names) size += names[i]!.length + 3;
+        else if (!(i in v)) return NOT_PLAIN;
+        stack.push([(v as Record<string | number, unknown>)[names ? names[i]! : i], depth + 1]);
       }
-      default:
-        return { error: 'not-plain' };
     }
-    if (size > limit) return { error: 'too-large' };
   }
-  return { size };
+  return size > limit ? { error: 'too-large' } : { size };
 }
 
 /** An object literal or `Object.create(null)`, from any realm; not a Date, Map, array or class instance. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]') return false;
+  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;
 }

@@ -1,6 +1,8 @@
 /**
- * The anchorsync postMessage protocol, v1. The client (`postMessageTransport`)
- * and the responder (`servePostMessage`) both implement exactly this.
+ * @anchorsync/transport-postmessage/protocol: the anchorsync postMessage
+ * protocol, v1, as constants and types. The client (`postMessageTransport`,
+ * `./client`) and the responder (`servePostMessage`, `./responder`) both
+ * implement exactly this.
  *
  * Every message is plain JSON data (no transferables, no Dates, Maps or
  * typed arrays) posted with `postMessage`:
@@ -72,8 +74,6 @@ export type BuiltinOp = 'pull' | 'push' | 'verify' | 'peers' | 'anchors' | 'sync
 
 /** An operation a responder adds through `extensions`. */
 export type ExtensionOp = `x-${string}`;
-
-export const BUILTIN_OPS: readonly BuiltinOp[] = ['pull', 'push', 'verify', 'peers', 'anchors', 'sync-state'];
 
 /** Names of extension operations. */
 export const EXTENSION_OP = /^x-[a-z0-9][a-z0-9-]{0,31}$/;
@@ -149,22 +149,11 @@ export const WIRE_CODES: Readonly<Record<AnchorSyncErrorCode, boolean>> = {
   ERR_UNSUPPORTED_MEDIA_TYPE: false,
 };
 
-/** True for a code a responder may send (and a client may pass on). */
-export function isWireCode(value: unknown): value is AnchorSyncErrorCode {
-  return typeof value === 'string' && Object.hasOwn(WIRE_CODES, value) && WIRE_CODES[value as AnchorSyncErrorCode];
-}
-
-/** A message made safe to pass on and log: bounded, one line. */
-export function cleanMessage(message: unknown): string {
-  if (typeof message !== 'string') return 'error';
-  return message.slice(0, MAX_ERROR_MESSAGE_LENGTH).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
-}
-
-/** A request, after its schema check. */
+/** A request, after its schema check (`messageB64u` then holds the bytes it names). */
 export type PostRequest =
   | { op: 'pull'; ns: string; orgId: string; since: number; sinceHash?: string; token?: string }
   | { op: 'push'; ns: string; orgId: string; pack: unknown }
-  | { op: 'verify'; ns: string; orgId: string; kid: string; message: string | Uint8Array; signature: string; signedAt?: string | number }
+  | { op: 'verify'; ns: string; orgId: string; kid: string; message?: string; messageB64u?: Uint8Array; signature: string; signedAt?: string | number }
   | { op: 'peers'; ns?: string }
   | { op: 'anchors' | 'sync-state'; ns: string; orgId: string }
   | { op: ExtensionOp; params: Record<string, unknown> };
@@ -178,10 +167,3 @@ export interface WireError {
 export type Reply =
   | { anchorsync: typeof PROTOCOL_VERSION; id: string; ok: true; result: unknown }
   | { anchorsync: typeof PROTOCOL_VERSION; id: string; ok: false; error: WireError };
-
-/** The envelope test both sides run first, before any walk: is this message ours at all? */
-export function envelopeId(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as { anchorsync?: unknown; id?: unknown };
-  return d.anchorsync === PROTOCOL_VERSION && typeof d.id === 'string' && MESSAGE_ID.test(d.id) ? d.id : undefined;
-}

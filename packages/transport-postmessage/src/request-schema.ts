@@ -5,45 +5,63 @@
  */
 import { AnchorSyncError, b64uToBytes, validateId } from '@anchorsync/core';
 import { isPlainObject } from './plain-data.ts';
-import { BUILTIN_OPS, EXTENSION_OP, type BuiltinOp, type ExtensionOp, type PostRequest } from './protocol.ts';
+import { EXTENSION_OP, type BuiltinOp, type PostRequest } from './protocol.ts';
 
-const ENVELOPE = ['anchorsync', 'id', 'op'];
+/** Checks one member: returns its value (bytes for `messageB64u`), or throws naming it. */
+type Check = (value: unknown, name: string) => unknown;
 
-/** Members each op requires and allows, besides the envelope. */
-const MEMBERS: Readonly<Record<BuiltinOp, { required: readonly string[]; optional: readonly string[] }>> = {
-  pull: { required: ['ns', 'orgId', 'since'], optional: ['sinceHash', 'token'] },
-  push: { required: ['ns', 'orgId', 'pack'], optional: [] },
-  verify: { required: ['ns', 'orgId', 'kid', 'signature'], optional: ['message', 'messageB64u', 'signedAt'] },
-  peers: { required: [], optional: ['ns'] },
-  anchors: { required: ['ns', 'orgId'], optional: [] },
-  'sync-state': { required: ['ns', 'orgId'], optional: [] },
+function invalid(name: string): never {
+  throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `request: ${name} is missing or malformed`);
+}
+
+const id: Check = (value, name) => validateId(value, name);
+const optionalId: Check = (value, name) => (value === undefined ? value : validateId(value, name));
+
+/** A non-empty string of at most `max` characters, all matching `pattern`. */
+function text(value: unknown, name: string, max: number, pattern = /^/): unknown {
+  return typeof value === 'string' && value.length > 0 && value.length <= max && pattern.test(value) ? value : invalid(name);
+}
+
+/**
+ * Members each op allows besides the envelope; a check that refuses
+ * `undefined` makes its member required. Plain functions only: nothing here
+ * runs at import.
+ */
+const MEMBERS: Readonly<Record<BuiltinOp, Readonly<Record<string, Check>>>> = {
+  pull: {
+    ns: id,
+    orgId: id,
+    since: (value, name) => (Number.isSafeInteger(value) && (value as number) >= 0 ? value : invalid(name)),
+    sinceHash: (value, name) => (value === undefined ? value : text(value, name, 128, /^[A-Za-z0-9_-]+$/)),
+    token: (value, name) => (value === undefined ? value : text(value, name, 1024)),
+  },
+  push: { ns: id, orgId: id, pack: (value, name) => (value === undefined ? invalid(name) : value) },
+  verify: {
+    ns: id,
+    orgId: id,
+    kid: id,
+    // 64 bytes are 86 base64url characters; core answers BAD_SIGNATURE for a wrong length.
+    signature: (value, name) => text(value, name, 128),
+    message: (value, name) => (value === undefined || typeof value === 'string' ? value : invalid(name)),
+    messageB64u: (value, name) => (value === undefined ? value : (typeof value === 'string' && b64uToBytes(value)) || invalid(name)),
+    signedAt: (value, name) =>
+      value === undefined || (typeof value === 'string' && value.length <= 64) || (typeof value === 'number' && Number.isFinite(value)) ? value : invalid(name),
+  },
+  peers: { ns: optionalId },
+  anchors: { ns: id, orgId: id },
+  'sync-state': { ns: id, orgId: id },
 };
 
-function invalid(message: string): never {
-  throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `request: ${message}`);
-}
-
-function members(data: Record<string, unknown>, required: readonly string[], optional: readonly string[]): void {
-  for (const name of Object.keys(data)) {
-    if (!ENVELOPE.includes(name) && !required.includes(name) && !optional.includes(name)) invalid(`${name} is not a member of this op`);
-  }
-  for (const name of required) if (!(name in data)) invalid(`${name} is missing`);
-}
-
-function boundedString(value: unknown, what: string, max: number, pattern?: RegExp): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max || (pattern && !pattern.test(value))) {
-    invalid(`${what} must be a string of at most ${max} characters${pattern ? ' in base64url' : ''}`);
-  }
-  return value;
-}
-
-const B64U = /^[A-Za-z0-9_-]+$/;
+/** An extension op (`x-...`) takes only `params`, an object, `{}` when absent. */
+const EXTENSION_MEMBERS: Readonly<Record<string, Check>> = {
+  params: (value, name) => (value === undefined ? {} : isPlainObject(value) ? value : invalid(name)),
+};
 
 /**
  * The request in `data`, whose envelope (`anchorsync: 1`, a valid id) was
  * already checked.
  *
- * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT` naming the first problem.
+ * @throws {AnchorSyncError} naming the first problem.
  * @example
  * ```ts
  * parseRequest({ anchorsync: 1, id: 'a.1', op: 'anchors', ns: 'prod', orgId: 'org-a' })
@@ -51,57 +69,13 @@ const B64U = /^[A-Za-z0-9_-]+$/;
  */
 export function parseRequest(data: Record<string, unknown>): PostRequest {
   const op = data.op;
-  if (typeof op !== 'string') return invalid('op must be a string');
-  if (EXTENSION_OP.test(op)) {
-    members(data, [], ['params']);
-    const params = data.params ?? {};
-    if (!isPlainObject(params)) invalid('params must be an object');
-    return { op: op as ExtensionOp, params };
+  const members = typeof op === 'string' && EXTENSION_OP.test(op) ? EXTENSION_MEMBERS : Object.hasOwn(MEMBERS, op as string) ? MEMBERS[op as BuiltinOp] : invalid('op');
+  for (const name of Object.keys(data)) if (!Object.hasOwn(members, name) && name !== 'anchorsync' && name !== 'id' && name !== 'op') invalid(name);
+  const request: Record<string, unknown> = { op };
+  for (const [name, check] of Object.entries(members)) {
+    const value = check(data[name], name);
+    if (value !== undefined) request[name] = value;
   }
-  if (!(BUILTIN_OPS as readonly string[]).includes(op)) return invalid(`unknown op ${JSON.stringify(op.slice(0, 40))}`);
-  const builtin = op as BuiltinOp;
-  members(data, MEMBERS[builtin].required, MEMBERS[builtin].optional);
-  if (builtin === 'peers') return data.ns === undefined ? { op: 'peers' } : { op: 'peers', ns: validateId(data.ns, 'ns') };
-  const ns = validateId(data.ns, 'ns');
-  const orgId = validateId(data.orgId, 'orgId');
-  switch (builtin) {
-    case 'pull': {
-      const since = data.since;
-      if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) invalid('since must be a safe integer >= 0');
-      const out: PostRequest = { op: 'pull', ns, orgId, since };
-      if (data.sinceHash !== undefined) out.sinceHash = boundedString(data.sinceHash, 'sinceHash', 128, B64U);
-      if (data.token !== undefined) out.token = boundedString(data.token, 'token', 1024);
-      return out;
-    }
-    case 'push':
-      return { op: 'push', ns, orgId, pack: data.pack };
-    case 'verify':
-      return verifyRequest(data, ns, orgId);
-    default:
-      return { op: builtin, ns, orgId };
-  }
-}
-
-function verifyRequest(data: Record<string, unknown>, ns: string, orgId: string): PostRequest {
-  const kid = validateId(data.kid, 'kid');
-  // 64 bytes are 86 base64url characters; core answers BAD_SIGNATURE for a wrong length.
-  const signature = boundedString(data.signature, 'signature', 128);
-  if ((data.message === undefined) === (data.messageB64u === undefined)) invalid('exactly one of message and messageB64u is required');
-  let message: string | Uint8Array;
-  if (data.message !== undefined) {
-    if (typeof data.message !== 'string') invalid('message must be a string');
-    message = data.message;
-  } else {
-    const bytes = typeof data.messageB64u === 'string' ? b64uToBytes(data.messageB64u) : undefined;
-    if (bytes === undefined) invalid('messageB64u must be unpadded base64url');
-    message = bytes;
-  }
-  const out: PostRequest = { op: 'verify', ns, orgId, kid, message, signature };
-  const signedAt = data.signedAt;
-  if (signedAt !== undefined) {
-    if (typeof signedAt === 'string' && signedAt.length <= 64) out.signedAt = signedAt;
-    else if (typeof signedAt === 'number' && Number.isFinite(signedAt)) out.signedAt = signedAt;
-    else invalid('signedAt must be an RFC 3339 string or epoch ms');
-  }
-  return out;
+  if (op === 'verify' && (request.message === undefined) === (request.messageB64u === undefined)) invalid('message or messageB64u (exactly one)');
+  return request as PostRequest;
 }

@@ -3,22 +3,16 @@
  * operator's mistake, refused with `ERR_INVALID_ARGUMENT` before any message
  * is heard, never something to answer clients with.
  */
-import { AnchorSyncError, MAX_PACKS_PER_PAGE, validatePolicy, type EngineContext, type StorageDriver } from '@anchorsync/core';
-import { canPost, checkOrigin, isMessageSource, isWindowLike, type MessageSource, type PortTarget } from './endpoint.ts';
+import { MAX_PACKS_PER_PAGE, validatePolicy, type EngineContext, type StorageDriver } from '@anchorsync/core';
+import { checkOrigin, hasMethod, isMessageSource, isWindowLike, type MessageSource, type PortTarget } from './endpoint.ts';
 import type { ExtensionHandler, OpsConfig } from './ops.ts';
-import {
-  DEFAULT_CONCURRENCY,
-  DEFAULT_MAX_PENDING,
-  DEFAULT_MAX_PENDING_BYTES,
-  DEFAULT_MAX_REQUEST_BYTES,
-  EXTENSION_OP,
-  MAX_REFRESH_AFTER_SEC,
-} from './protocol.ts';
+import { intOption, invalidOption } from './options.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_BYTES, DEFAULT_MAX_REQUEST_BYTES, EXTENSION_OP, MAX_REFRESH_AFTER_SEC } from './protocol.ts';
 
 /** Read ops a responder can serve; all by default. */
 export type ReadOp = 'pull' | 'verify' | 'peers' | 'anchors' | 'sync-state';
 
-const READ_OPS: readonly ReadOp[] = ['pull', 'verify', 'peers', 'anchors', 'sync-state'];
+const READ_OPS: readonly string[] = ['pull', 'verify', 'peers', 'anchors', 'sync-state'] satisfies ReadOp[];
 
 export interface ServePostMessageOptions {
   /** Whose pack log and anchors are served. */
@@ -68,63 +62,47 @@ export interface ResponderConfig extends OpsConfig {
 }
 
 export function checkResponderOptions(options: ServePostMessageOptions): ResponderConfig {
-  const s = options.storage as Partial<StorageDriver> | undefined;
-  if (!s || typeof s.get !== 'function' || typeof s.set !== 'function' || typeof s.list !== 'function') {
-    throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'storage must be a StorageDriver');
-  }
-  const { listenOn } = options;
-  if (!isMessageSource(listenOn)) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'listenOn must have addEventListener');
-  const int = (value: number | undefined, what: string, min: number, max: number, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `${what} must be an integer in ${min}..${max}`);
-    }
-    return value;
-  };
-  let origins: ResponderConfig['origins'];
+  const { storage, listenOn, allowedOrigins, allowAnyOrigin } = options;
+  if (!hasMethod(storage, 'get') || !hasMethod(storage, 'set') || !hasMethod(storage, 'list')) throw invalidOption('storage must be a StorageDriver');
+  if (!isMessageSource(listenOn)) throw invalidOption('listenOn must have addEventListener');
+  let origins: ResponderConfig['origins'] = false;
   let port: PortTarget | undefined;
   if (isWindowLike(listenOn)) {
-    if (options.allowAnyOrigin === true) {
-      if (options.allowedOrigins !== undefined) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'give allowedOrigins or allowAnyOrigin, not both');
-      origins = undefined;
-    } else {
-      const list = options.allowedOrigins;
-      if (!Array.isArray(list) || list.length === 0) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'a window responder needs allowedOrigins');
-      origins = new Set(list.map((o, i) => checkOrigin(o, `allowedOrigins[${i}]`)));
+    // Exactly one of the two: an empty or missing list must not mean "anyone".
+    if (allowAnyOrigin === true ? allowedOrigins !== undefined : !allowedOrigins?.length) {
+      throw invalidOption('a window responder needs allowedOrigins or allowAnyOrigin, not both');
     }
+    if (allowedOrigins) origins = new Set(Array.from(allowedOrigins, (o, i) => checkOrigin(o, `allowedOrigins[${i}]`)));
+    else origins = undefined;
   } else {
-    if (options.allowedOrigins !== undefined || options.allowAnyOrigin !== undefined) {
-      throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'allowedOrigins does not apply to a MessagePort or Worker: whoever holds the port may ask');
+    // Over a port there is no origin to check: refused rather than silently not applied.
+    if (allowedOrigins !== undefined || allowAnyOrigin !== undefined || !hasMethod(listenOn, 'postMessage')) {
+      throw invalidOption('a port responder needs listenOn with postMessage and takes no allowedOrigins: whoever holds the port may ask');
     }
-    if (!canPost(listenOn)) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'a port responder needs listenOn with postMessage');
-    origins = false;
-    port = listenOn;
+    port = listenOn as unknown as PortTarget;
   }
-  const extensions = new Map<string, ExtensionHandler>();
-  for (const [name, handler] of Object.entries(options.extensions ?? {})) {
-    if (!EXTENSION_OP.test(name) || typeof handler !== 'function') throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `extension ${name} must be named x-... and be a function`);
-    extensions.set(name, handler);
-  }
+  const extensions = new Map(Object.entries(options.extensions ?? {}));
+  for (const [name, handler] of extensions) if (!EXTENSION_OP.test(name) || typeof handler !== 'function') throw invalidOption(`extension ${name} must be named x-... and be a function`);
   const reads = new Set<string>(options.ops ?? READ_OPS);
-  for (const op of reads) if (!(READ_OPS as readonly string[]).includes(op)) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `ops: ${String(op)} is not a read op`);
-  const ctx: EngineContext = { ...options.ctx, storage: options.storage };
+  for (const op of reads) if (!READ_OPS.includes(op)) throw invalidOption(`ops: ${String(op)} is not a read op`);
+  const ctx: EngineContext = { ...options.ctx, storage };
   // Checked now: a bad policy is the operator's mistake, not something to answer clients with.
-  if (options.ctx?.policy !== undefined) ctx.policy = validatePolicy(options.ctx.policy);
+  if (ctx.policy !== undefined) ctx.policy = validatePolicy(ctx.policy);
   return {
     ctx,
     acceptPush: options.acceptPush === true,
     reads,
-    pageSize: options.pageSize === undefined ? undefined : int(options.pageSize, 'pageSize', 1, MAX_PACKS_PER_PAGE, 1),
-    refreshAfterSec: options.refreshAfterSec === undefined ? undefined : int(options.refreshAfterSec, 'refreshAfterSec', 0, MAX_REFRESH_AFTER_SEC, 0),
+    pageSize: intOption(options, 'pageSize', 1, MAX_PACKS_PER_PAGE, undefined),
+    refreshAfterSec: intOption(options, 'refreshAfterSec', 0, MAX_REFRESH_AFTER_SEC, undefined),
     allowStale: options.allowStale === true,
     extensions,
     listenOn,
     origins,
     port,
-    concurrency: int(options.concurrency, 'concurrency', 1, 64, DEFAULT_CONCURRENCY),
-    maxPending: int(options.maxPending, 'maxPending', 1, 65_536, DEFAULT_MAX_PENDING),
-    maxPendingBytes: int(options.maxPendingBytes, 'maxPendingBytes', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_PENDING_BYTES),
-    maxRequestBytes: int(options.maxRequestBytes, 'maxRequestBytes', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_REQUEST_BYTES),
+    concurrency: intOption(options, 'concurrency', 1, 64, DEFAULT_CONCURRENCY),
+    maxPending: intOption(options, 'maxPending', 1, 65_536, DEFAULT_MAX_PENDING),
+    maxPendingBytes: intOption(options, 'maxPendingBytes', 1, Infinity, DEFAULT_MAX_PENDING_BYTES),
+    maxRequestBytes: intOption(options, 'maxRequestBytes', 1, Infinity, DEFAULT_MAX_REQUEST_BYTES),
     onError: options.onError,
   };
 }

@@ -1,7 +1,7 @@
 /** Cross-tab change notices over Node's real BroadcastChannel. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loopbackTransport, runAnchorSync, getSyncState, type AuditEvent } from '@anchorsync/core';
-import { broadcastAnchorChanges, onAnchorChanges, type AnchorChange } from '../src/index.ts';
+import { broadcastAnchorChanges, onAnchorChanges, type AnchorChange } from '../src/tabs.ts';
 import { makePublisher, NS, onCleanup, pinned, settle } from './helpers.ts';
 
 let n = 0;

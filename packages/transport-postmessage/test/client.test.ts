@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postMessageTransport, type PostMessageTransportOptions } from '../src/index.ts';
+import { postMessageTransport, type PostMessageTransportOptions } from '../src/client.ts';
 import { channel, NS, rejection, settle } from './helpers.ts';
 
 const pullA = { ns: NS, orgId: 'org-a', since: 0 };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { postMessageTransport, servePostMessage, type ServePostMessageOptions } from '../src/index.ts';
+import { postMessageTransport } from '../src/client.ts';
+import { servePostMessage, type ServePostMessageOptions } from '../src/responder.ts';
 import { channel, FakeWindow, makePublisher, NS, onCleanup, rejection, settle } from './helpers.ts';
 
 type Msg = Record<string, unknown>;

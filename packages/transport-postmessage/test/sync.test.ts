@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getAnchors, getSyncState, listPackSeqs, runAnchorSync } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { postMessageTransport, servePostMessage, type ServePostMessageOptions } from '../src/index.ts';
+import { postMessageTransport } from '../src/client.ts';
+import { servePostMessage, type ServePostMessageOptions } from '../src/responder.ts';
 import { channel, makePublisher, NS, onCleanup, pinned, rejection } from './helpers.ts';
 
 const peers = [{ ns: NS, orgId: 'org-a' }];

@@ -13,7 +13,8 @@ import {
   type StorageDriver,
 } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { postMessageTransport, servePostMessage, type ServePostMessageOptions } from '../src/index.ts';
+import { postMessageTransport } from '../src/client.ts';
+import { servePostMessage, type ServePostMessageOptions } from '../src/responder.ts';
 import { channel, makePublisher, NS, onCleanup, pinned, rejection, type Publisher } from './helpers.ts';
 
 /** A key manager: a store synced from org-a's publisher, answering on a real MessageChannel. */

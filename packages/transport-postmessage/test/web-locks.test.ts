@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnchorSyncError, getAnchors, getSyncState, loopbackTransport, publishAnchorPack, revokeSigner, runAnchorSync, type StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import { webLocksLock, type LockManagerLike } from '../src/index.ts';
+import { webLocksLock, type LockManagerLike } from '../src/tabs.ts';
 import { makePublisher, NS, rejection } from './helpers.ts';
 
 function fakeLocks() {

@@ -6,15 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { getAnchors, runAnchorSync, type StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
-import {
-  postMessageTransport,
-  servePostMessage,
-  webLocksLock,
-  type LockManagerLike,
-  type MessageSource,
-  type PortTarget,
-  type WindowTarget,
-} from '../src/index.ts';
+import { postMessageTransport, type MessageSource, type PortTarget, type WindowTarget } from '../src/client.ts';
+import { servePostMessage } from '../src/responder.ts';
+import { webLocksLock, type LockManagerLike } from '../src/tabs.ts';
 import { FakeWindow, makePublisher, NS, onCleanup, pinned, posts, rejection, settle } from './helpers.ts';
 
 const APP = 'https://app.example';

@@ -5,7 +5,7 @@
  * and lets the user sync now. The page holds no keys and no trust store.
  */
 import { isAnchorSyncError } from '@anchorsync/core';
-import { postMessageTransport, type PostMessageTransport } from '@anchorsync/transport-postmessage';
+import { postMessageTransport, type PostMessageTransport } from '@anchorsync/transport-postmessage/client';
 import { fetchConfig, parseAppConfig } from './config.ts';
 import { onSyncClick, renderInbox, renderPeers, renderProblem, renderSync, renderVerdict } from './view.ts';
 import { parseNotice, parseSyncSummary, SYNC_OP, type InboxMessage } from './wire.ts';

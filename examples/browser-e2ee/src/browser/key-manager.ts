@@ -9,7 +9,8 @@ import { isAnchorSyncError, listTrustAnchors, pinTrustAnchor, runAnchorSync, typ
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
 import { idbStorage } from '@anchorsync/storage-idb';
 import { fetchTransport } from '@anchorsync/transport-fetch/client';
-import { broadcastAnchorChanges, onAnchorChanges, servePostMessage, webLocksLock } from '@anchorsync/transport-postmessage';
+import { servePostMessage } from '@anchorsync/transport-postmessage/responder';
+import { broadcastAnchorChanges, onAnchorChanges, webLocksLock } from '@anchorsync/transport-postmessage/tabs';
 import { fetchConfig, parseKeyManagerConfig, type KeyManagerConfig } from './config.ts';
 import { storageKey } from './key-store.ts';
 import { notice, parseSyncParams, SYNC_OP, type Notice, type SyncSummary } from './wire.ts';
