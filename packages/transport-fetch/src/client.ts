@@ -61,7 +61,6 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
   if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash) {
     throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'baseUrl must be an http(s) URL without query or fragment');
   }
-  const origin = base.origin;
   // One leading slash only: "//host" would make the pack path protocol-relative.
   const basePath = base.pathname.replace(/\/+$/, '').replace(/^\/+/, '/');
   // Looked up per call and called unbound-safe: some runtimes reject `fetch` with a foreign `this`.
@@ -75,7 +74,7 @@ export function fetchTransport(options: FetchTransportOptions): Transport {
   const maxRetryAfterMs = intOption(options, 'maxRetryAfterMs', 0, 3_600_000, DEFAULT_MAX_RETRY_AFTER_MS);
   const maxResponseBytes = intOption(options, 'maxResponseBytes', 1, Infinity, DEFAULT_MAX_RESPONSE_BYTES);
 
-  const urlOf = (ns: unknown, orgId: unknown): URL => new URL(packsPath(basePath, validateId(ns, 'ns'), validateId(orgId, 'orgId')), origin);
+  const urlOf = (ns: unknown, orgId: unknown): URL => new URL(packsPath(basePath, validateId(ns, 'ns'), validateId(orgId, 'orgId')), base);
 
   /** Runs attempts until one succeeds, one fails for good, or retries run out. */
   const exchange = async <T>(url: URL, init: RequestInit, signal: AbortSignal | undefined, read: Reader<T>): Promise<T> => {
