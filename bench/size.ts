@@ -14,9 +14,9 @@
  * "engine" is the full sync engine bundle. That is what adding the adapter
  * to an application that already syncs costs: core code the adapter shares
  * with the engine is counted once, core code only the adapter needs is
- * charged to the adapter, and its own dependencies (idb-keyval,
- * @noble/ciphers) are charged to it too. The standalone size with core
- * marked external is printed beside it for reference.
+ * charged to the adapter, and its own dependencies (idb-keyval) are
+ * charged to it too. The standalone size with core marked external is
+ * printed beside it for reference.
  *
  *   node --import tsx bench/size.ts [--json]
  */
