@@ -1,6 +1,7 @@
 /**
- * Shortcuts taken on the hot path give what the general path gives:
- * mergeAnchors into an empty store (a first pack, sorted as publishers send
+ * Shortcuts taken on the hot path give what the general path gives: the
+ * straight-line anchor check accepts exactly what the explaining Checker
+ * accepts, and returns the same record; mergeAnchors into an empty store (a first pack, sorted as publishers send
  * it) skips the Map, and must still return the same list, counts and flags
  * as the general merge, never share the caller's array, and leave unsorted
  * or repeated input to the general path.
@@ -8,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToB64u, isAnchorSyncError, mergeAnchors, type Anchor } from '@anchorsync/core';
+import { explainAnchor, quickAnchor } from '../../packages/core/src/validate.ts';
 
 const kidArb = fc.stringMatching(/^[A-Za-z0-9._~@+-]{1,8}$/);
 const anchorArb = fc.record({
@@ -63,5 +65,51 @@ describe('mergeAnchors into an empty store', () => {
       code = isAnchorSyncError(e) ? e.code : 'untyped';
     }
     expect(code).toBe('ERR_PACK_KEY_CHANGED');
+  });
+});
+
+describe('the straight-line anchor check', () => {
+  const good = { orgId: 'org-a', kid: 'k1', pubB64u: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', status: 'RETIRED', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z' };
+  const members = Object.keys(good);
+  const odd = fc.oneof(
+    // Valid timestamps either side of the good ones: updatedAt before createdAt must be refused.
+    { arbitrary: fc.integer({ min: 1.76e12, max: 1.775e12 }).map((ms) => new Date(ms).toISOString()), weight: 4 },
+    fc.string({ maxLength: 50 }),
+    fc.stringMatching(/^[A-Za-z0-9._~@+\-:/ ]{0,130}$/),
+    fc.constantFrom('', 'ACTIVE', 'REVOKED', 'active', '2026-02-30T00:00:00.000Z', '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z', '2026-01-01T24:00:00.000Z', 'k'.repeat(128), 'k'.repeat(129), '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURp', '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUR'),
+    fc.integer(),
+    fc.constantFrom(null, undefined, true, [], {}),
+  );
+  const mutated = fc.tuple(fc.constantFrom('set', 'delete', 'add', 'proto', 'array'), fc.constantFrom(...members), odd).map(([how, member, value]) => {
+    const a: Record<string, unknown> = { ...good };
+    if (how === 'set') a[member] = value;
+    else if (how === 'delete') delete a[member];
+    else if (how === 'add') a.extra = value;
+    else if (how === 'proto') return Object.assign(Object.create({ [member]: good[member as keyof typeof good] }) as object, { ...a, [member]: undefined });
+    else return Object.values(a);
+    return a;
+  });
+
+  it('accepts exactly what the Checker accepts, with the same record (5,000 generated anchors, good and mutated)', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.constant(good)), (value) => {
+        let reference: Anchor | string;
+        try {
+          reference = explainAnchor(value);
+        } catch (e) {
+          reference = isAnchorSyncError(e) ? e.code : 'untyped';
+        }
+        const quick = quickAnchor(value);
+        if (typeof reference === 'string') expect(quick).toBeUndefined();
+        else {
+          accepted++;
+          expect(quick).toEqual(reference);
+          expect(Object.keys(quick!)).toEqual(['createdAt', 'kid', 'orgId', 'pubB64u', 'status', 'updatedAt']);
+        }
+      }),
+      { numRuns: 5_000, seed: 99 },
+    );
+    expect(accepted).toBeGreaterThan(300);
   });
 });

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp } from '@anchorsync/core';
+import { isTimestamp } from '../../packages/core/src/time.ts';
 
 const RFC3339_MS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
 
@@ -30,6 +31,7 @@ describe('parseTimestamp', () => {
         const want = reference(text);
         if (want !== undefined) valid++;
         expect(parseTimestamp(text)).toBe(want);
+        expect(isTimestamp(text)).toBe(want !== undefined);
       }),
       { numRuns: 20_000, seed: 3339 },
     );
@@ -60,6 +62,7 @@ describe('parseTimestamp', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), nearly), (text) => {
         expect(parseTimestamp(text)).toBe(reference(text));
+        expect(isTimestamp(text)).toBe(reference(text) !== undefined);
       }),
       { numRuns: 5_000, seed: 1 },
     );
@@ -75,6 +78,7 @@ describe('parseTimestamp', () => {
         const want = reference(edited);
         if (want === undefined) refused++;
         expect(parseTimestamp(edited)).toBe(want);
+        expect(isTimestamp(edited)).toBe(want !== undefined);
       }),
       { numRuns: 20_000, seed: 24 },
     );

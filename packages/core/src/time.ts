@@ -34,6 +34,18 @@ export function parseTimestamp(text: string): number | undefined {
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + digits(text, 20, 3);
 }
 
+/**
+ * Whether `text` is a valid `YYYY-MM-DDTHH:MM:SS.mmmZ`: the answer of
+ * `parseTimestamp(text) !== undefined` without computing the instant
+ * (validators check two per anchor).
+ */
+export function isTimestamp(text: string): boolean {
+  if (!RFC3339_MS.test(text)) return false;
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(digits(text, 0, 4), month) && digits(text, 11, 2) <= 23 && digits(text, 14, 2) <= 59 && digits(text, 17, 2) <= 59;
+}
+
 function digits(text: string, from: number, count: number): number {
   let n = 0;
   for (let i = from; i < from + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
