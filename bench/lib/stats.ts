@@ -39,6 +39,51 @@ export async function time<T>(options: { runs: number; warmup?: number; setup?: 
   return stats(samples);
 }
 
+/** One contender of `interleaved`: an untimed `setup` per run, then the timed `run`. */
+export interface Contender<T = unknown> {
+  name: string;
+  setup?: () => T | Promise<T>;
+  run: (input: T) => unknown;
+}
+
+export interface InterleavedResult {
+  /** Per contender, its times. */
+  stats: Stats[];
+  /** Per contender, the median over rounds of (its time / the first contender's time in the same round). */
+  ratio: number[];
+}
+
+/**
+ * Runs every contender once per round, in an order that rotates each round,
+ * for `warmup` untimed and `runs` timed rounds. On a machine whose speed
+ * drifts (a shared VM, a CPU that throttles under sustained load) the
+ * contenders of one round run under the same conditions, so the per-round
+ * ratio to the first contender (the baseline) holds still where the raw
+ * times do not.
+ */
+export async function interleaved(contenders: readonly Contender<any>[], options: { runs: number; warmup?: number }): Promise<InterleavedResult> {
+  const samples: number[][] = contenders.map(() => []);
+  const warmup = options.warmup ?? 1;
+  for (let round = 0; round < warmup + options.runs; round++) {
+    const times: number[] = [];
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (k + round) % contenders.length;
+      const c = contenders[index]!;
+      const input = await c.setup?.();
+      gc?.();
+      const start = performance.now();
+      await c.run(input);
+      times[index] = performance.now() - start;
+    }
+    if (round >= warmup) times.forEach((t, i) => samples[i]!.push(t));
+  }
+  const base = samples[0]!;
+  return {
+    stats: samples.map((s) => stats(s)),
+    ratio: samples.map((s) => stats(s.map((t, i) => t / base[i]!)).median),
+  };
+}
+
 export const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 export const kb = (bytes: number): string => (bytes / 1000).toFixed(1);
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
