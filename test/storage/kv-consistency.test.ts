@@ -8,7 +8,7 @@
  * Worker of kv-fixtures/worker.ts, on a namespace of its own.
  *
  * The engine stores each peer's anchors with the log position they reflect
- * ({ v: 1, seq, hash, anchors }), so anchors that lag the state are refused
+ * ({ v: 2, seq, hash, anchors }), so anchors that lag the state are refused
  * (ERR_STORAGE_ROLLBACK, retry later) and a state that lags the anchors is
  * completed, never written back below them.
  */

@@ -22,7 +22,7 @@ export async function getAnchors(storage: StorageDriver, ns: string, orgId: stri
 
 /**
  * A peer's anchors with the log position they reflect. The engine stores
- * `{ v: 1, seq, hash, anchors }`, so a reader can tell anchors that lag
+ * `{ v: 2, seq, hash, anchors }`, so a reader can tell anchors that lag
  * behind the sync state (a lagging replica, a partial restore) from current
  * ones; a bare list (written by `setAnchors` or older versions) has no position.
  */
@@ -32,25 +32,45 @@ export interface AnchorRecord {
   anchors: Anchor[];
 }
 
+/**
+ * One stored anchor of a v2 record: `[kid, pubB64u, status, createdAt,
+ * updatedAt]`, its orgId being the record's. A third smaller than the
+ * object form (a 100,000-anchor peer is 12 MB instead of 19 MB, well inside
+ * a KV value) and about twice as fast to read back.
+ */
+type StoredAnchor = [kid: string, pubB64u: string, status: string, createdAt: string, updatedAt: string];
+
 /** Reads a peer's anchors record (see {@link AnchorRecord}). */
 export async function getAnchorRecord(storage: StorageDriver, ns: string, orgId: string): Promise<AnchorRecord> {
   const raw = await guarded('get', () => storage.get(keys.anchors(validateId(ns, 'ns'), validateId(orgId, 'orgId'))));
   if (raw === undefined) return { anchors: [] };
   if (Array.isArray(raw)) return { anchors: validateStoredAnchors(raw) };
   const r = raw as { v?: unknown; seq?: unknown; hash?: unknown; anchors?: unknown };
-  if (typeof r !== 'object' || r === null || r.v !== 1 || Object.keys(r).length !== 4) {
-    throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId} are neither a list nor a v1 record`);
+  if (typeof r !== 'object' || r === null || (r.v !== 1 && r.v !== 2) || Object.keys(r).length !== 4 || !Array.isArray(r.anchors)) {
+    throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId} are neither a list nor a v1 or v2 record`);
   }
   // The position is checked by the same rules as a sync state's.
   const position = validateSyncState({ ns, orgId, seq: r.seq, hash: r.hash, issuedAt: EPOCH, expiresAt: EPOCH, lastSyncAt: EPOCH });
-  return { seq: position.seq, hash: position.hash, anchors: validateStoredAnchors(r.anchors) };
+  // v1 (still read) kept whole anchor objects; v2 keeps tuples.
+  const list = r.v === 1 ? r.anchors : r.anchors.map((t: unknown) => fromTuple(t, orgId));
+  return { seq: position.seq, hash: position.hash, anchors: validateStoredAnchors(list) };
+}
+
+function fromTuple(t: unknown, orgId: string): unknown {
+  if (!Array.isArray(t) || t.length !== 5) return t;
+  const [kid, pubB64u, status, createdAt, updatedAt] = t as StoredAnchor;
+  return { orgId, kid, pubB64u, status, createdAt, updatedAt };
 }
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
-/** Writes the engine's positioned anchors record. */
+/** Writes the engine's positioned anchors record. Every anchor is of `orgId` (rule 1). */
 export async function writeAnchorRecord(storage: StorageDriver, ns: string, orgId: string, seq: number, hash: string, anchors: readonly Anchor[]): Promise<void> {
-  const record = { v: 1, seq, hash, anchors };
+  const tuples: StoredAnchor[] = anchors.map((a) => {
+    if (a.orgId !== orgId) throw new AnchorSyncError('ERR_INTERNAL', `anchor ${a.kid} of ${a.orgId} in the record of ${orgId}`);
+    return [a.kid, a.pubB64u, a.status, a.createdAt, a.updatedAt];
+  });
+  const record = { v: 2, seq, hash, anchors: tuples };
   await guarded('set', () => storage.set(keys.anchors(ns, orgId), record as unknown as JsonValue));
 }
 
