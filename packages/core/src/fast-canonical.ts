@@ -15,6 +15,8 @@
  * byte against `canonicalize` on the RFC 8785 test data and generated packs.
  */
 
+import type { UnsignedAnchorPack } from './types.ts';
+
 type Plain = Record<string, unknown>;
 
 // Member names in RFC 8785 order (UTF-16 code units); `prev` is the one optional member.
@@ -94,16 +96,7 @@ export function packBodyJson(body: unknown, validated = false): string | undefin
  * writes it) and `v` is 1. test/perf/fast-canonical.test.ts checks it byte
  * for byte against `canonicalize` on generated packs.
  */
-export function validPackBodyJson(pack: {
-  v: 1;
-  ns: string;
-  orgId: string;
-  seq: number;
-  issuedAt: string;
-  expiresAt: string;
-  prev?: string;
-  anchors: readonly { createdAt: string; kid: string; orgId: string; pubB64u: string; status: string; updatedAt: string }[];
-}): string[] {
+export function validPackBodyJson(pack: UnsignedAnchorPack): string[] {
   const { anchors } = pack;
   const pieces = ['{"anchors":['];
   for (let from = 0; from < anchors.length; from += PIECE) {
