@@ -203,7 +203,7 @@ describe('browser-e2ee: a page on an unlisted origin', () => {
     const msg = m1 as { ns: string; orgId: string; kid: string; text: string; signature: string };
     target.postMessage({ anchorsync: 1, id: 'probe.1', op: 'verify', ns: msg.ns, orgId: msg.orgId, kid: msg.kid, message: msg.text, signature: msg.signature }, targetOrigin);
     target.postMessage({ anchorsync: 1, id: 'probe.2', op: 'peers' }, targetOrigin);
-    if (!frameSelector) target.postMessage({ anchorsync: 1, id: 'probe.3', op: 'x-sync', params: { ns: msg.ns, orgId: msg.orgId, force: true } }, targetOrigin);
+    if (!frameSelector) target.postMessage({ anchorsync: 1, id: 'probe.3', op: 'x-sync', ns: msg.ns, orgId: msg.orgId, force: true }, targetOrigin);
     await new Promise((resolve) => setTimeout(resolve, waitMs));
     window.removeEventListener('message', listener);
     return replies as { id: string; ok: boolean }[];

@@ -62,9 +62,10 @@ describe('messages between the frames', () => {
     expect(parseNotice({ anchorsync: 1, id: 'x', op: 'peers' })).toBeUndefined();
   });
 
-  it('x-sync params and results are checked: a bad one is a typed error, not a guess', () => {
+  it('x-sync members and results are checked: a bad one is a typed error, not a guess', () => {
     expect(parseSyncParams({ ns: 'chat', orgId: 'org-a.example' })).toEqual({ ns: 'chat', orgId: 'org-a.example', force: false });
     expect(code(() => parseSyncParams({ ns: 'chat', orgId: 'org-a.example', force: 'yes' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => parseSyncParams({ ns: 'chat', orgId: 'org-a.example', baseUrl: 'https://evil.example' }))).toBe('ERR_INVALID_ARGUMENT');
     const summary = { ns: 'chat', orgId: 'org-a.example', ok: true, skipped: false, fromSeq: 1, toSeq: 2, packsApplied: 1 };
     expect(parseSyncSummary(summary)).toEqual(summary);
     expect(code(() => parseSyncSummary({ ...summary, packsApplied: '1' }))).toBe('ERR_TRANSPORT');

@@ -1,34 +1,21 @@
 /**
  * @anchorsync/transport-postmessage/client: `postMessageTransport()`, the
- * core `Transport` plus the reads an app's UI needs, over postMessage to a
- * `servePostMessage` responder in an iframe, a window, a Worker or at the
- * other end of a MessagePort. The protocol is fixed in protocol.ts; every
- * reply is schema-checked here and core verifies every pack.
+ * core `Transport` over postMessage to a `servePostMessage` responder in an
+ * iframe, a window, a Worker or at the other end of a MessagePort, plus
+ * `request()` for every other op (the reads of `./reads`, an application's
+ * own ops). The protocol is fixed in protocol.ts. Every reply's envelope,
+ * error and size are checked here, the results of pull and push strictly
+ * (the reads check theirs), and core verifies every pack.
  */
-import {
-  AnchorSyncError,
-  bytesToB64u,
-  defaultRandom,
-  validateId,
-  type Anchor,
-  type MessageVerdict,
-  type PullPage,
-  type PullRequest,
-  type PushResult,
-  type SyncState,
-  type Transport,
-  type VerifyMessageInput,
-} from '@anchorsync/core';
+import { AnchorSyncError, bytesToB64u, defaultRandom, type PullPage, type PullRequest, type PushResult, type Transport } from '@anchorsync/core';
 import { checkOrigin, hasMethod, isMessageSource, isWindowLike, type MessageEventLike, type MessageSource, type PortTarget, type WindowTarget } from './endpoint.ts';
 import { intOption, invalidOption } from './options.ts';
 import { plainJsonSize } from './plain-data.ts';
-import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_TIMEOUT_MS, EXTENSION_OP, PROTOCOL_VERSION, type ExtensionOp } from './protocol.ts';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_TIMEOUT_MS, PROTOCOL_VERSION } from './protocol.ts';
+import { checkPage, checkPushResult, replyOf } from './reply.ts';
 import { envelopeId } from './wire.ts';
-import { checkAnchors, checkPage, checkPeers, checkPushResult, checkSyncState, checkVerdict, replyOf, type PeerSummary } from './reply-schema.ts';
 
-export type { PeerSummary } from './reply-schema.ts';
 export type { MessageEventLike, MessageListener, MessageSource, PortTarget, WindowTarget } from './endpoint.ts';
-export type { ExtensionOp } from './protocol.ts';
 
 export interface PostMessageTransportOptions {
   /** Who answers: an iframe's `contentWindow`, a Window, a Worker, a SharedWorker's `port`, a MessagePort. */
@@ -39,8 +26,6 @@ export interface PostMessageTransportOptions {
   listenOn?: MessageSource;
   /** Per request. Default 10 000. */
   timeoutMs?: number;
-  /** Aborting it fails every waiting request with `ERR_ABORTED` and closes the transport. */
-  signal?: AbortSignal;
   /** Requests waiting at once; past it a request fails with `ERR_TRANSPORT`. Default 64. */
   maxInFlight?: number;
   /** Largest request sent (a pushed pack). Default 8 MiB. */
@@ -53,19 +38,20 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** The core Transport plus the responder's reads, for an app's UI. */
+/** The core Transport, plus any other op of the responder. */
 export interface PostMessageTransport extends Transport {
-  /** Asks the responder whether `kid` of (ns, orgId) signed `message`: core `verifyPeerMessage` on its storage. */
-  verifyMessage(input: VerifyMessageInput, options?: CallOptions): Promise<MessageVerdict>;
-  /** The peer organisations the responder knows, with their sync state. */
-  listPeers(options?: CallOptions & { ns?: string }): Promise<{ peers: PeerSummary[]; truncated: boolean }>;
-  getAnchors(ns: string, orgId: string, options?: CallOptions): Promise<Anchor[]>;
-  getSyncState(ns: string, orgId: string, options?: CallOptions): Promise<SyncState | undefined>;
-  /** Calls an extension op (`x-...`) the responder registered; its result is plain JSON, unchecked. */
-  call(op: ExtensionOp, params?: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  /**
+   * Sends one request of `op` with `members` and resolves with the
+   * responder's `result`. The envelope, error and size of the reply are
+   * checked here; the result itself is plain JSON the responder chose:
+   * check it before use (the `./reads` functions do, for the protocol's
+   * reads). The responder checks the request: an op it does not serve is
+   * `ERR_METHOD_NOT_ALLOWED`, malformed members `ERR_INVALID_ARGUMENT`.
+   */
+  request(op: string, members?: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
   /** Requests waiting for a reply now. */
   readonly inFlight: number;
-  /** Fails every waiting request with `ERR_ABORTED` and refuses new ones. */
+  /** Fails every waiting request with `ERR_ABORTED` and refuses new ones. To close on an AbortSignal: `signal.addEventListener('abort', () => keys.close())`. */
   close(): void;
 }
 
@@ -82,7 +68,7 @@ const aborted = (reason: unknown, message = 'the request was aborted'): AnchorSy
  * import { postMessageTransport } from '@anchorsync/transport-postmessage/client'
  * const frame = document.querySelector('iframe')!
  * const keys = postMessageTransport({ target: frame.contentWindow!, targetOrigin: 'https://keys.example', listenOn: window })
- * const verdict = await keys.verifyMessage({ ns: 'prod', orgId: 'org-b', kid: 'chat-2026', message, signature })
+ * const summary = await keys.request('x-sync', { ns: 'prod', orgId: 'org-b' })
  * ```
  */
 export function postMessageTransport(options: PostMessageTransportOptions): PostMessageTransport {
@@ -96,7 +82,7 @@ export function postMessageTransport(options: PostMessageTransportOptions): Post
   const isWindow = targetOrigin !== undefined || isWindowLike(target);
   const origin = isWindow ? checkOrigin(targetOrigin, 'targetOrigin') : undefined;
   const listenOn = isWindow ? options.listenOn : (options.listenOn ?? target);
-  if (!isMessageSource(listenOn)) throw invalidOption('listenOn must have addEventListener (for a Window target: your own window)');
+  if (!isMessageSource(listenOn)) throw invalidOption('listenOn must have addEventListener');
 
   /** Each waiting request's `done`: it resolves or rejects the request and forgets it. */
   const pending = new Map<string, (error: unknown, result?: unknown) => void>();
@@ -118,7 +104,7 @@ export function postMessageTransport(options: PostMessageTransportOptions): Post
     }
   }
 
-  const request = <T>(op: string, members: object, signal: AbortSignal | undefined, check: (result: unknown) => T): Promise<T> =>
+  const send = (op: string, members: object, signal: AbortSignal | undefined): Promise<unknown> =>
     new Promise<unknown>((resolve, reject) => {
       if (closed || signal?.aborted) throw closed ?? aborted(signal!.reason);
       if (pending.size >= maxInFlight) throw new AnchorSyncError('ERR_TRANSPORT', 'too many requests in flight', { details: { maxInFlight } });
@@ -153,59 +139,26 @@ export function postMessageTransport(options: PostMessageTransportOptions): Post
       } catch (cause) {
         done(new AnchorSyncError('ERR_TRANSPORT', 'postMessage failed', { cause }));
       }
-    }).then(check);
+    });
 
-  const closeAll = (error: AnchorSyncError): void => {
-    closed ??= error;
-    for (const done of [...pending.values()]) done(error);
-  };
-  const { signal } = options;
-  if (signal?.aborted) closeAll(aborted(signal.reason, 'the transport was aborted'));
-  else signal?.addEventListener('abort', () => closeAll(aborted(signal.reason, 'the transport was aborted')));
-
-  const peer = (ns: unknown, orgId: unknown) => ({ ns: validateId(ns, 'ns'), orgId: validateId(orgId, 'orgId') });
-
+  // Requests are the responder's to check (its ops refuse bad members with ERR_INVALID_ARGUMENT); replies are ours.
   return {
     async pull({ ns, orgId, since, sinceHash, token, signal }: PullRequest): Promise<PullPage> {
-      const ref = peer(ns, orgId);
-      if (!Number.isSafeInteger(since) || since < 0) throw invalidOption('since must be a safe integer >= 0');
-      return request('pull', { ...ref, since, sinceHash, token }, signal, checkPage);
+      return checkPage(await send('pull', { ns, orgId, since, sinceHash, token }, signal));
     },
     async push(pack: unknown, callOptions?: CallOptions): Promise<PushResult> {
       const p = pack as { ns?: unknown; orgId?: unknown } | null | undefined;
-      return request('push', { ...peer(p?.ns, p?.orgId), pack }, callOptions?.signal, checkPushResult);
+      return checkPushResult(await send('push', { ns: p?.ns, orgId: p?.orgId, pack }, callOptions?.signal));
     },
-    async verifyMessage({ ns, orgId, kid, message, signature, signedAt }: VerifyMessageInput, callOptions?: CallOptions): Promise<MessageVerdict> {
-      const ref = { ...peer(ns, orgId), kid: validateId(kid, 'kid') };
-      if ((typeof message !== 'string' && !(message instanceof Uint8Array)) || (typeof signature !== 'string' && !(signature instanceof Uint8Array))) {
-        throw invalidOption('message must be a string, signature base64url, or either a Uint8Array');
-      }
-      // Bytes travel as base64url: a Uint8Array is not plain JSON data.
-      const text = typeof message === 'string' ? { message } : { messageB64u: bytesToB64u(message) };
-      const members = { ...ref, ...text, signature: typeof signature === 'string' ? signature : bytesToB64u(signature), signedAt };
-      return request('verify', members, callOptions?.signal, (r) => checkVerdict(r, ref.orgId, ref.kid));
-    },
-    async listPeers(callOptions: CallOptions & { ns?: string } = {}) {
-      const ns = callOptions.ns === undefined ? undefined : validateId(callOptions.ns, 'ns');
-      return request('peers', { ns }, callOptions.signal, (r) => checkPeers(r, ns));
-    },
-    async getAnchors(ns: string, orgId: string, callOptions?: CallOptions): Promise<Anchor[]> {
-      const ref = peer(ns, orgId);
-      return request('anchors', ref, callOptions?.signal, (r) => checkAnchors(r, ref.orgId));
-    },
-    async getSyncState(ns: string, orgId: string, callOptions?: CallOptions): Promise<SyncState | undefined> {
-      const ref = peer(ns, orgId);
-      return request('sync-state', ref, callOptions?.signal, (r) => checkSyncState(r, ref));
-    },
-    async call(op: ExtensionOp, params: Record<string, unknown> = {}, callOptions?: CallOptions): Promise<unknown> {
-      if (typeof op !== 'string' || !EXTENSION_OP.test(op)) throw invalidOption('op must be an extension op like x-sync');
-      return request(op, { params }, callOptions?.signal, (r) => r);
+    request(op: string, members: Record<string, unknown> = {}, callOptions?: CallOptions): Promise<unknown> {
+      return send(op, members, callOptions?.signal);
     },
     get inFlight() {
       return pending.size;
     },
     close() {
-      closeAll(aborted(undefined, 'the transport was closed'));
+      closed ??= aborted(undefined, 'the transport was closed');
+      for (const done of [...pending.values()]) done(closed);
     },
   };
 }

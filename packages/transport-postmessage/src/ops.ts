@@ -1,127 +1,189 @@
 /**
- * What the responder does for each op (protocol.ts): core calls on its
- * storage, shaped into plain JSON results with no `undefined` members.
+ * @anchorsync/transport-postmessage/ops: the protocol's ops (protocol.ts)
+ * as handlers for `servePostMessage({ ops })`, each a core call on a
+ * storage. An application passes in the ones it serves and bundles only
+ * those: a worker serving sync takes `pullOp`, a key manager answering a
+ * UI `verifyOp`, `peersOp` and `anchorsOp`. Each checks its members
+ * strictly before it reads storage.
  */
 import {
   AnchorSyncError,
   applyAnchorPack,
+  b64uToBytes,
   getAnchors,
   getSyncState,
   listPackSeqs,
-  listTrustAnchors,
+  MAX_PACKS_PER_PAGE,
   servePackPage,
-  storageKeys,
-  validateId,
+  validatePolicy,
   verifyPeerMessage,
+  type Clock,
   type EngineContext,
-  type JsonValue,
   type PageRequest,
-  type PeerRef,
   type StorageDriver,
 } from '@anchorsync/core';
-import { plainJsonSize } from './plain-data.ts';
-import { DEFAULT_MAX_REPLY_BYTES, MAX_PEERS_LISTED, type ExtensionOp, type PostRequest } from './protocol.ts';
+import { hasMethod } from './endpoint.ts';
+import { checkMembers, id, invalidMember, optional, text } from './members.ts';
+import { intOption, invalidOption } from './options.ts';
+import { listStoredPeers } from './peer-list.ts';
+import { MAX_REFRESH_AFTER_SEC } from './protocol.ts';
+import type { OpHandler } from './responder-options.ts';
 
-/** Facts about the request an extension may use; the origin is `''` on a port. */
-export interface RequestInfo {
-  origin: string;
+export type { OpHandler, RequestInfo } from './responder-options.ts';
+
+function checkStorage(storage: StorageDriver): void {
+  if (!hasMethod(storage, 'get') || !hasMethod(storage, 'set') || !hasMethod(storage, 'list')) throw invalidOption('storage must be a StorageDriver');
 }
 
-/** An extension op: gets the request's `params`, returns plain JSON. */
-export type ExtensionHandler = (params: Record<string, unknown>, info: RequestInfo) => Promise<JsonValue> | JsonValue;
+/** The members of the ops that name one peer. */
+const PEER = { ns: id, orgId: id };
 
-export interface OpsConfig {
-  ctx: EngineContext;
-  acceptPush: boolean;
-  /** Read ops served. */
-  reads: ReadonlySet<string>;
-  pageSize: number | undefined;
-  refreshAfterSec: number | undefined;
-  allowStale: boolean;
-  extensions: ReadonlyMap<string, ExtensionHandler>;
+export interface PullOpOptions {
+  /** Packs per page. Default core's. */
+  pageSize?: number;
+  /** Polling hint sent with every page, in seconds. Default none. */
+  refreshAfterSec?: number;
 }
 
 /**
- * The result of one request.
+ * `pull`: pages of a storage's pack log, as a publisher or relay serves
+ * them over HTTP; `ERR_NOT_FOUND` for an org it has no packs of.
  *
- * @throws {AnchorSyncError} for a refusal the client is told about; anything
- * else is answered `ERR_INTERNAL` by the caller.
+ * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT` for unusable options.
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: self, ops: { pull: pullOp(storage, { refreshAfterSec: 300 }) } })
+ * ```
  */
-export async function runOp(config: OpsConfig, request: PostRequest, info: RequestInfo): Promise<unknown> {
-  const { ctx } = config;
-  const { storage } = ctx;
-  const { op } = request;
-  const extension = config.extensions.get(op);
-  if (extension ? false : op === 'push' ? !config.acceptPush : !config.reads.has(op)) {
-    throw new AnchorSyncError('ERR_METHOD_NOT_ALLOWED', `${op} is not served here`);
-  }
-  if (extension) {
-    const result = await extension((request as { params: Record<string, unknown> }).params, info);
-    // An extension's bug must not put a function or a cycle on the wire: that is an internal error.
-    if ('error' in plainJsonSize(result, DEFAULT_MAX_REPLY_BYTES)) throw new Error(`extension ${op} returned something that is not plain JSON`);
-    return result;
-  }
-  const r = request as Extract<PostRequest, { op: 'anchors' | 'sync-state' | 'pull' | 'push' | 'verify' }>;
-  const peer: PeerRef = { ns: r.ns, orgId: r.orgId };
-  switch (r.op) {
-    case 'pull': {
-      const head = await getSyncState(storage, peer.ns, peer.orgId);
-      // Absent and undefined members mean the same to servePackPage.
-      const page = await servePackPage(storage, { ...peer, since: r.since, token: r.token, sinceHash: r.sinceHash, pageSize: config.pageSize } as PageRequest);
-      if (!page.notModified && !head && page.packs.length === 0 && (await listPackSeqs(storage, peer.ns, peer.orgId)).length === 0) {
-        throw new AnchorSyncError('ERR_NOT_FOUND', `no packs of ${peer.orgId} in ${peer.ns} here`);
-      }
-      return config.refreshAfterSec === undefined ? page : { ...page, refreshAfterSec: config.refreshAfterSec };
+export function pullOp(storage: StorageDriver, options: PullOpOptions = {}): OpHandler {
+  checkStorage(storage);
+  const pageSize = intOption(options, 'pageSize', 1, MAX_PACKS_PER_PAGE, undefined);
+  const refreshAfterSec = intOption(options, 'refreshAfterSec', 0, MAX_REFRESH_AFTER_SEC, undefined);
+  const checks = {
+    ...PEER,
+    since: (value: unknown, name: string) => (Number.isSafeInteger(value) && (value as number) >= 0 ? value : invalidMember(name)),
+    sinceHash: optional(text(128, /^[A-Za-z0-9_-]+$/)),
+    token: optional(text(1024)),
+  };
+  return async (members) => {
+    const request = checkMembers(members, checks) as unknown as PageRequest;
+    const { ns, orgId } = request;
+    const head = await getSyncState(storage, ns, orgId);
+    const page = await servePackPage(storage, pageSize === undefined ? request : { ...request, pageSize });
+    if (!page.notModified && !head && page.packs.length === 0 && (await listPackSeqs(storage, ns, orgId)).length === 0) {
+      throw new AnchorSyncError('ERR_NOT_FOUND', `no packs of ${orgId} in ${ns} here`);
     }
-    case 'push': {
-      // Only packs signed by keys pinned here for this org pass: the relay needs no other authentication.
-      const outcome = await applyAnchorPack(ctx, r.pack, { expect: peer, keepPack: true });
-      return { stored: outcome.status === 'applied', seq: outcome.seq };
-    }
-    case 'verify': {
-      const { kid, message, messageB64u, signature, signedAt } = r;
-      const input = { ...peer, kid, message: (message ?? messageB64u)!, signature, ...(signedAt === undefined ? {} : { signedAt }) };
-      return verifyPeerMessage(storage, input, ctx.clock ? { allowStale: config.allowStale, now: ctx.clock() } : { allowStale: config.allowStale });
-    }
-    case 'anchors':
-      return { anchors: await getAnchors(storage, peer.ns, peer.orgId) };
-    case 'sync-state':
-      return { state: (await getSyncState(storage, peer.ns, peer.orgId)) ?? null };
-  }
-  return listPeers(storage, (request as { ns?: string }).ns);
+    return refreshAfterSec === undefined ? page : { ...page, refreshAfterSec };
+  };
 }
 
 /**
- * Peers with anchors, a sync state or a pinned key here. Keys are
- * `fed:anchors:<ns>:<orgId>` and `fed:anchors:__state__:<ns>:<orgId>`; ids
- * never contain ':', so the number of parts tells them apart (an ns may
- * itself be `__state__`).
+ * `push`, for a relay: applies a pushed pack through every acceptance rule,
+ * so only packs signed by keys pinned in `ctx.storage` for that org are
+ * kept; the relay needs no other authentication.
+ *
+ * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT` for an unusable storage or policy.
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: port, ops: { pull: pullOp(storage), push: pushOp({ storage, audit }) } })
+ * ```
  */
-async function listPeers(storage: StorageDriver, ns: string | undefined): Promise<unknown> {
-  // 'fed:anchors:' from core's layout: the anchors key of an empty (ns, orgId) minus its last ':'.
-  const prefix = storageKeys.anchors('', '').slice(0, -1);
-  // Keyed by `ns orgId`: a space sorts below every id character, so the keys sort by ns, then orgId.
-  const seen = new Map<string, PeerRef>();
-  const add = (ref: PeerRef) => seen.set(`${ref.ns} ${ref.orgId}`, { ns: ref.ns, orgId: ref.orgId });
-  for (const name of await storage.list(prefix)) {
-    const parts = name.slice(prefix.length).split(':');
-    if (parts.length === 3 && parts.shift() !== '__state__') continue;
-    const [peerNs, orgId] = parts;
-    try {
-      // A name some other writer left under the prefix is skipped, not answered as an error.
-      if (parts.length === 2 && (ns === undefined || peerNs === ns)) add({ ns: validateId(peerNs, 'ns'), orgId: validateId(orgId, 'orgId') });
-    } catch {
-      // Not a peer's key.
-    }
-  }
-  // Pinned but never synced is a peer too: the UI shows it as waiting for its first sync.
-  for (const pin of await listTrustAnchors(storage, ns)) add(pin);
-  const keys = [...seen.keys()].sort();
-  const peers: JsonValue[] = [];
-  for (const key of keys.slice(0, MAX_PEERS_LISTED)) {
-    const ref = seen.get(key)!;
-    const state = await getSyncState(storage, ref.ns, ref.orgId);
-    peers.push(state ? { ...ref, state: state as unknown as JsonValue } : { ...ref });
-  }
-  return keys.length > MAX_PEERS_LISTED ? { peers, truncated: true } : { peers };
+export function pushOp(ctx: EngineContext): OpHandler {
+  checkStorage(ctx.storage);
+  // Checked now: a bad policy is the operator's mistake, not something to answer clients with.
+  const checked: EngineContext = ctx.policy === undefined ? { ...ctx } : { ...ctx, policy: validatePolicy(ctx.policy) };
+  const checks = { ...PEER, pack: (value: unknown, name: string) => (value === undefined ? invalidMember(name) : value) };
+  return async (members) => {
+    const { ns, orgId, pack } = checkMembers(members, checks) as { ns: string; orgId: string; pack: unknown };
+    const outcome = await applyAnchorPack(checked, pack, { expect: { ns, orgId }, keepPack: true });
+    return { stored: outcome.status === 'applied', seq: outcome.seq };
+  };
+}
+
+export interface VerifyOpOptions {
+  /** Accept keys of a peer whose last pack expired. Default false (a freeze may hide a revocation). */
+  allowStale?: boolean;
+  /** Default the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * `verify`: core `verifyPeerMessage` on the storage's synced anchors.
+ *
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: window, allowedOrigins: [appOrigin], ops: { verify: verifyOp(storage) } })
+ * ```
+ */
+export function verifyOp(storage: StorageDriver, options: VerifyOpOptions = {}): OpHandler {
+  checkStorage(storage);
+  const { allowStale = false, clock } = options;
+  const checks = {
+    ...PEER,
+    kid: id,
+    // 64 bytes are 86 base64url characters; core answers BAD_SIGNATURE for a wrong length.
+    signature: text(128),
+    message: optional((value, name) => (typeof value === 'string' ? value : invalidMember(name))),
+    messageB64u: optional((value, name) => (typeof value === 'string' && b64uToBytes(value)) || invalidMember(name)),
+    signedAt: optional((value, name) => ((typeof value === 'string' && value.length <= 64) || Number.isFinite(value) ? value : invalidMember(name))),
+  };
+  return async (members) => {
+    const { message, messageB64u, ...input } = checkMembers(members, checks) as {
+      ns: string;
+      orgId: string;
+      kid: string;
+      signature: string;
+      message?: string;
+      messageB64u?: Uint8Array;
+      signedAt?: string | number;
+    };
+    if ((message === undefined) === (messageB64u === undefined)) invalidMember('message or messageB64u (exactly one)');
+    return verifyPeerMessage(storage, { ...input, message: (message ?? messageB64u)! }, clock ? { allowStale, now: clock() } : { allowStale });
+  };
+}
+
+/**
+ * `peers`: every peer the storage holds anchors, a sync state or a pinned
+ * key of, with its sync state.
+ *
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: window, allowedOrigins: [appOrigin], ops: { peers: peersOp(storage) } })
+ * ```
+ */
+export function peersOp(storage: StorageDriver): OpHandler {
+  checkStorage(storage);
+  return async (members) => listStoredPeers(storage, checkMembers(members, { ns: optional(id) }).ns as string | undefined);
+}
+
+/**
+ * `anchors`: the anchors the storage holds for a peer.
+ *
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: window, allowedOrigins: [appOrigin], ops: { anchors: anchorsOp(storage) } })
+ * ```
+ */
+export function anchorsOp(storage: StorageDriver): OpHandler {
+  checkStorage(storage);
+  return async (members) => {
+    const { ns, orgId } = checkMembers(members, PEER) as { ns: string; orgId: string };
+    return { anchors: await getAnchors(storage, ns, orgId) };
+  };
+}
+
+/**
+ * `sync-state`: the storage's sync state of a peer, `null` for none.
+ *
+ * @example
+ * ```ts
+ * servePostMessage({ listenOn: window, allowedOrigins: [appOrigin], ops: { 'sync-state': syncStateOp(storage) } })
+ * ```
+ */
+export function syncStateOp(storage: StorageDriver): OpHandler {
+  checkStorage(storage);
+  return async (members) => {
+    const { ns, orgId } = checkMembers(members, PEER) as { ns: string; orgId: string };
+    return { state: (await getSyncState(storage, ns, orgId)) ?? null };
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * @anchorsync/transport-postmessage/protocol: the anchorsync postMessage
  * protocol, v1, as constants and types. The client (`postMessageTransport`,
- * `./client`) and the responder (`servePostMessage`, `./responder`) both
- * implement exactly this.
+ * `./client`, with the UI reads of `./reads`) and the responder
+ * (`servePostMessage`, `./responder`, with the ops of `./ops`) implement
+ * exactly this.
  *
  * Every message is plain JSON data (no transferables, no Dates, Maps or
  * typed arrays) posted with `postMessage`:
@@ -14,33 +15,40 @@
  * - `id`: 1..64 of `[A-Za-z0-9._-]`, unique per client: a random prefix of
  *   the client instance and a counter (`<12 random base64url chars>.<n>`).
  *   A reply repeats the id of its request. No other members are allowed.
+ * - `op`: {@link OP_NAME}. A responder serves exactly the ops its
+ *   application passed to it; the protocol's own are these:
  *
  * | op | request members | `result` |
  * |---|---|---|
  * | `pull` | `ns, orgId, since, sinceHash?, token?` | `{ packs, next?, notModified?, refreshAfterSec? }`: a core `PullPage` |
- * | `push` | `ns, orgId, pack` (relay mode only) | `{ stored, seq }`: a core `PushResult` |
+ * | `push` | `ns, orgId, pack` (a relay) | `{ stored, seq }`: a core `PushResult` |
  * | `verify` | `ns, orgId, kid, signature` (base64url), `message` (UTF-8 text) or `messageB64u` (bytes), `signedAt?` | core `MessageVerdict`: `{ ok: true, anchor }` or `{ ok: false, reason, anchor? }` |
  * | `peers` | `ns?` | `{ peers: [{ ns, orgId, state? }], truncated? }`: every peer with anchors, a sync state or a pinned key |
  * | `anchors` | `ns, orgId` | `{ anchors: Anchor[] }` |
  * | `sync-state` | `ns, orgId` | `{ state: SyncState \| null }` |
- * | `x-<name>` | `params?` (a JSON object) | any JSON value, from an extension the responder registered |
+ * | `x-<name>` | the application's | the application's: any JSON value |
+ *
+ * Each op checks its members strictly (exactly those of the op, each of
+ * its type and size) and refuses others with `ERR_INVALID_ARGUMENT`; an
+ * application's own op must do the same. Name an application's ops `x-...`,
+ * so they never meet an op a later version of the protocol adds.
  *
  * Pull answers like the HTTP protocol: `notModified: true` with no packs when
  * `sinceHash` names the responder's head, `ERR_NOT_FOUND` for an org it has
  * no packs of. Push applies the pack through every acceptance rule against
  * the keys the responder pinned, as an HTTP relay does. An op the responder
- * does not serve (push outside relay mode, a read left out of `ops`, an
- * unregistered extension) is answered `ERR_METHOD_NOT_ALLOWED`.
+ * does not serve is answered `ERR_METHOD_NOT_ALLOWED`.
  *
  * Cancellation is client-side only: a request that times out or is aborted
  * stops being waited for (its late reply is ignored), but the responder may
- * still finish it. Every op is a read or an idempotent apply, so that is safe.
+ * still finish it. Every op of the protocol is a read or an idempotent
+ * apply, so that is safe; an application's op should be too.
  *
  * Errors: `code` is an `AnchorSyncErrorCode` from {@link WIRE_CODES}, the
  * message at most {@link MAX_ERROR_MESSAGE_LENGTH} characters. Everything
- * else a responder fails with (storage, a bug, an extension's own error) is
- * answered `ERR_INTERNAL` / `internal error`: never a stack, a storage
- * detail or a secret.
+ * else a responder fails with (storage, a bug, an op's own error, a result
+ * that is not plain JSON) is answered `ERR_INTERNAL` / `internal error`:
+ * never a stack, a storage detail or a secret.
  *
  * Security (both sides):
  * - Windows: the client posts with its `targetOrigin`, never `'*'`, and
@@ -69,14 +77,14 @@ import type { AnchorSyncErrorCode } from '@anchorsync/core';
 /** The `anchorsync` member of every v1 message. */
 export const PROTOCOL_VERSION = 1;
 
-/** The built-in operations. */
-export type BuiltinOp = 'pull' | 'push' | 'verify' | 'peers' | 'anchors' | 'sync-state';
+/** The operations the protocol defines (`./ops` serves each of them). */
+export type ProtocolOp = 'pull' | 'push' | 'verify' | 'peers' | 'anchors' | 'sync-state';
 
-/** An operation a responder adds through `extensions`. */
-export type ExtensionOp = `x-${string}`;
+/** An operation an application defines for itself. */
+export type ApplicationOp = `x-${string}`;
 
-/** Names of extension operations. */
-export const EXTENSION_OP = /^x-[a-z0-9][a-z0-9-]{0,31}$/;
+/** Names of operations: the protocol's, and an application's (`x-...`). */
+export const OP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** Request and reply ids. */
 export const MESSAGE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -148,15 +156,6 @@ export const WIRE_CODES: Readonly<Record<AnchorSyncErrorCode, boolean>> = {
   ERR_TIMEOUT: false,
   ERR_UNSUPPORTED_MEDIA_TYPE: false,
 };
-
-/** A request, after its schema check (`messageB64u` then holds the bytes it names). */
-export type PostRequest =
-  | { op: 'pull'; ns: string; orgId: string; since: number; sinceHash?: string; token?: string }
-  | { op: 'push'; ns: string; orgId: string; pack: unknown }
-  | { op: 'verify'; ns: string; orgId: string; kid: string; message?: string; messageB64u?: Uint8Array; signature: string; signedAt?: string | number }
-  | { op: 'peers'; ns?: string }
-  | { op: 'anchors' | 'sync-state'; ns: string; orgId: string }
-  | { op: ExtensionOp; params: Record<string, unknown> };
 
 /** The error member of a failed reply. */
 export interface WireError {

@@ -3,40 +3,33 @@
  * operator's mistake, refused with `ERR_INVALID_ARGUMENT` before any message
  * is heard, never something to answer clients with.
  */
-import { MAX_PACKS_PER_PAGE, validatePolicy, type EngineContext, type StorageDriver } from '@anchorsync/core';
 import { checkOrigin, hasMethod, isMessageSource, isWindowLike, type MessageSource, type PortTarget } from './endpoint.ts';
-import type { ExtensionHandler, OpsConfig } from './ops.ts';
 import { intOption, invalidOption } from './options.ts';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_BYTES, DEFAULT_MAX_REQUEST_BYTES, EXTENSION_OP, MAX_REFRESH_AFTER_SEC } from './protocol.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_BYTES, DEFAULT_MAX_REQUEST_BYTES, OP_NAME } from './protocol.ts';
 
-/** Read ops a responder can serve; all by default. */
-export type ReadOp = 'pull' | 'verify' | 'peers' | 'anchors' | 'sync-state';
+/** Facts about a request an op may use; the origin is `''` on a port. */
+export interface RequestInfo {
+  origin: string;
+}
 
-const READ_OPS: readonly string[] = ['pull', 'verify', 'peers', 'anchors', 'sync-state'] satisfies ReadOp[];
+/**
+ * One op: gets the request's members (everything but `anchorsync`, `id`
+ * and `op`: plain JSON, size-bounded, otherwise unchecked) and returns its
+ * result, plain JSON data. It checks the members itself and throws an
+ * `AnchorSyncError` with a wire code (`ERR_INVALID_ARGUMENT` for bad
+ * members) to refuse; anything else it throws is answered `ERR_INTERNAL`.
+ */
+export type OpHandler = (members: Record<string, unknown>, info: RequestInfo) => unknown;
 
 export interface ServePostMessageOptions {
-  /** Whose pack log and anchors are served. */
-  storage: StorageDriver;
   /** Where requests arrive: your `window` (requests from other windows), a MessagePort, a Worker, a worker's `self`. */
   listenOn: MessageSource;
   /** Windows only: exact origins allowed to ask. Others are dropped without an answer. */
   allowedOrigins?: readonly string[];
   /** Windows only: answer every origin (still replying to `event.origin`, never `'*'`). Default false. */
   allowAnyOrigin?: boolean;
-  /** Relay mode: apply pushed packs (verified against the keys pinned here). Default false. */
-  acceptPush?: boolean;
-  /** Engine context for pushes (and the clock for `verify`); `storage` is the one above. */
-  ctx?: Omit<EngineContext, 'storage'>;
-  /** Read ops served. Default all. */
-  ops?: readonly ReadOp[];
-  /** `verify` accepts keys of a peer whose last pack expired. Default false (a freeze may hide a revocation). */
-  allowStale?: boolean;
-  /** Packs per pull page. Default core's. */
-  pageSize?: number;
-  /** Polling hint sent with every page, in seconds. Default none. */
-  refreshAfterSec?: number;
-  /** Extra ops, named `x-...`. */
-  extensions?: Readonly<Record<string, ExtensionHandler>>;
+  /** The ops served, by name: the protocol's from `./ops` (`pull: pullOp(storage)`), and the application's own (`x-...`). */
+  ops: Readonly<Record<string, OpHandler>>;
   /** Requests worked on at once. Default 4. */
   concurrency?: number;
   /** Requests held, working and waiting; past it a request is answered "busy". Default 64. */
@@ -49,11 +42,12 @@ export interface ServePostMessageOptions {
   onError?: (error: unknown) => void;
 }
 
-export interface ResponderConfig extends OpsConfig {
+export interface ResponderConfig {
   listenOn: MessageSource;
   /** Window mode: allowed origins (`undefined` with allowAnyOrigin). Port mode: `false`. */
   origins: ReadonlySet<string> | undefined | false;
   port: PortTarget | undefined;
+  ops: ReadonlyMap<string, OpHandler>;
   concurrency: number;
   maxPending: number;
   maxPendingBytes: number;
@@ -62,8 +56,7 @@ export interface ResponderConfig extends OpsConfig {
 }
 
 export function checkResponderOptions(options: ServePostMessageOptions): ResponderConfig {
-  const { storage, listenOn, allowedOrigins, allowAnyOrigin } = options;
-  if (!hasMethod(storage, 'get') || !hasMethod(storage, 'set') || !hasMethod(storage, 'list')) throw invalidOption('storage must be a StorageDriver');
+  const { listenOn, allowedOrigins, allowAnyOrigin } = options;
   if (!isMessageSource(listenOn)) throw invalidOption('listenOn must have addEventListener');
   let origins: ResponderConfig['origins'] = false;
   let port: PortTarget | undefined;
@@ -81,24 +74,15 @@ export function checkResponderOptions(options: ServePostMessageOptions): Respond
     }
     port = listenOn as unknown as PortTarget;
   }
-  const extensions = new Map(Object.entries(options.extensions ?? {}));
-  for (const [name, handler] of extensions) if (!EXTENSION_OP.test(name) || typeof handler !== 'function') throw invalidOption(`extension ${name} must be named x-... and be a function`);
-  const reads = new Set<string>(options.ops ?? READ_OPS);
-  for (const op of reads) if (!READ_OPS.includes(op)) throw invalidOption(`ops: ${String(op)} is not a read op`);
-  const ctx: EngineContext = { ...options.ctx, storage };
-  // Checked now: a bad policy is the operator's mistake, not something to answer clients with.
-  if (ctx.policy !== undefined) ctx.policy = validatePolicy(ctx.policy);
+  // A Map of own entries: a request for `constructor` or `__proto__` finds nothing.
+  const ops = new Map(Object.entries(options.ops ?? {}));
+  if (ops.size === 0) throw invalidOption('ops must name at least one op');
+  for (const [name, handler] of ops) if (!OP_NAME.test(name) || typeof handler !== 'function') throw invalidOption(`ops: ${name} must be an op name with a function`);
   return {
-    ctx,
-    acceptPush: options.acceptPush === true,
-    reads,
-    pageSize: intOption(options, 'pageSize', 1, MAX_PACKS_PER_PAGE, undefined),
-    refreshAfterSec: intOption(options, 'refreshAfterSec', 0, MAX_REFRESH_AFTER_SEC, undefined),
-    allowStale: options.allowStale === true,
-    extensions,
     listenOn,
     origins,
     port,
+    ops,
     concurrency: intOption(options, 'concurrency', 1, 64, DEFAULT_CONCURRENCY),
     maxPending: intOption(options, 'maxPending', 1, 65_536, DEFAULT_MAX_PENDING),
     maxPendingBytes: intOption(options, 'maxPendingBytes', 1, Infinity, DEFAULT_MAX_PENDING_BYTES),

@@ -1,21 +1,19 @@
 /**
  * @anchorsync/transport-postmessage/responder: `servePostMessage()` answers
  * protocol.ts requests from a window (an app page talking to this iframe), a
- * Worker's parent, or a MessagePort, out of a storage's pack log and
- * anchors. It drops what it must not hear, bounds what it holds, and never
- * tells a client about its own failures.
+ * Worker's parent, or a MessagePort, with the ops its application passes in
+ * (the protocol's own from `./ops`, and any of the application's). It drops
+ * what it must not hear, bounds what it holds, and never tells a client
+ * about its own failures.
  */
 import { isAnchorSyncError, type AnchorSyncErrorCode } from '@anchorsync/core';
 import { hasMethod, type MessageEventLike, type WindowTarget } from './endpoint.ts';
-import { runOp } from './ops.ts';
 import { plainJsonSize } from './plain-data.ts';
-import { MAX_ERROR_MESSAGE_LENGTH, PROTOCOL_VERSION, type PostRequest, type Reply } from './protocol.ts';
-import { parseRequest } from './request-schema.ts';
-import { checkResponderOptions, type ServePostMessageOptions } from './responder-options.ts';
+import { DEFAULT_MAX_REPLY_BYTES, MAX_ERROR_MESSAGE_LENGTH, PROTOCOL_VERSION, type Reply } from './protocol.ts';
+import { checkResponderOptions, type OpHandler, type ServePostMessageOptions } from './responder-options.ts';
 import { envelopeId, isWireCode } from './wire.ts';
 
-export type { ReadOp, ServePostMessageOptions } from './responder-options.ts';
-export type { ExtensionHandler, RequestInfo } from './ops.ts';
+export type { OpHandler, RequestInfo, ServePostMessageOptions } from './responder-options.ts';
 export type { MessageEventLike, MessageListener, MessageSource, PortTarget, WindowTarget } from './endpoint.ts';
 
 export interface ResponderStats {
@@ -42,15 +40,24 @@ export interface PostMessageResponder {
 }
 
 interface Job {
-  request: PostRequest;
+  op: OpHandler;
+  members: Record<string, unknown>;
   origin: string;
   size: number;
   /** Posts the reply for this request (the id is filled in). */
   reply(ok: boolean, body: unknown): void;
 }
 
+/** The result of a job's op; an op that throws at once fails like one that rejects. */
+async function run(job: Job): Promise<unknown> {
+  const result = await job.op(job.members, { origin: job.origin });
+  // An op's bug must not put a function or a cycle on the wire: that is an internal error.
+  if ('error' in plainJsonSize(result, DEFAULT_MAX_REPLY_BYTES)) throw new Error('an op returned something that is not plain JSON');
+  return result;
+}
+
 /**
- * Starts answering requests on `listenOn`.
+ * Starts answering requests on `listenOn` with `ops`.
  *
  * Over windows, `allowedOrigins` is the access control: a message from any
  * other origin is dropped unseen. Over a MessagePort or Worker there is no
@@ -62,7 +69,12 @@ interface Job {
  * ```ts
  * // In the key manager iframe at https://keys.example:
  * import { servePostMessage } from '@anchorsync/transport-postmessage/responder'
- * const responder = servePostMessage({ storage, listenOn: window, allowedOrigins: ['https://app.example'] })
+ * import { anchorsOp, verifyOp } from '@anchorsync/transport-postmessage/ops'
+ * const responder = servePostMessage({
+ *   listenOn: window,
+ *   allowedOrigins: ['https://app.example'],
+ *   ops: { verify: verifyOp(storage), anchors: anchorsOp(storage) },
+ * })
  * ```
  */
 export function servePostMessage(options: ServePostMessageOptions): PostMessageResponder {
@@ -77,7 +89,7 @@ export function servePostMessage(options: ServePostMessageOptions): PostMessageR
     while (!stopped && running < config.concurrency && queue.length > 0) {
       const job = queue.shift()!;
       running++;
-      void runOp(config, job.request, { origin: job.origin })
+      void run(job)
         .then(
           (result) => job.reply(true, result),
           (error: unknown) => {
@@ -135,13 +147,16 @@ export function servePostMessage(options: ServePostMessageOptions): PostMessageR
       stats.busy++;
       return fail('ERR_TRANSPORT', 'responder busy: too many bytes pending');
     }
-    let request: PostRequest;
-    try {
-      request = parseRequest(data as Record<string, unknown>);
-    } catch (error) {
-      return fail('ERR_INVALID_ARGUMENT', (error as Error).message.slice(0, MAX_ERROR_MESSAGE_LENGTH));
-    }
-    queue.push({ request, origin: origin!, size: sized.size, reply });
+    // Everything but the envelope is the op's to check.
+    const members = { ...(data as Record<string, unknown>) };
+    const name = members.op;
+    delete members.anchorsync;
+    delete members.id;
+    delete members.op;
+    if (typeof name !== 'string') return fail('ERR_INVALID_ARGUMENT', 'request: op is missing or malformed');
+    const op = config.ops.get(name);
+    if (!op) return fail('ERR_METHOD_NOT_ALLOWED', 'op not served here');
+    queue.push({ op, members, origin: origin!, size: sized.size, reply });
     stats.pendingBytes += sized.size;
     stats.pending = running + queue.length;
     stats.highWater = Math.max(stats.highWater, stats.pending);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { postMessageTransport, type PostMessageTransportOptions } from '../src/client.ts';
+import { getPeerAnchors, listPeers, verifyMessage } from '../src/reads.ts';
 import { channel, NS, rejection, settle } from './helpers.ts';
 
 const pullA = { ns: NS, orgId: 'org-a', since: 0 };
@@ -67,25 +68,22 @@ describe('postMessageTransport: timeouts, aborts, bounds', () => {
 
   it('an already aborted signal fails at once and posts nothing', async () => {
     const { transport, requests } = scripted(silent);
-    expect((await rejection(transport.getAnchors(NS, 'org-a', { signal: AbortSignal.abort() }))).code).toBe('ERR_ABORTED');
+    expect((await rejection(transport.request('anchors', { ns: NS, orgId: 'org-a' }, { signal: AbortSignal.abort() }))).code).toBe('ERR_ABORTED');
     await settle();
     expect(requests).toHaveLength(0);
   });
 
-  it('aborting the transport signal (or close()) fails every waiting request and refuses new ones', async () => {
-    const controller = new AbortController();
-    const { transport } = scripted(silent, { signal: controller.signal });
-    const waiting = [transport.pull(pullA), transport.getAnchors(NS, 'org-a'), transport.listPeers()];
-    controller.abort();
+  it('close() fails every waiting request with ERR_ABORTED, and refuses new ones without posting them', async () => {
+    const { transport, requests } = scripted(silent);
+    const waiting = [transport.pull(pullA), transport.request('anchors', { ns: NS, orgId: 'org-a' }), listPeers(transport)];
+    await settle();
+    transport.close();
     for (const p of waiting) expect((await rejection(p)).code).toBe('ERR_ABORTED');
-    expect((await rejection(transport.pull(pullA))).code).toBe('ERR_ABORTED');
     expect(transport.inFlight).toBe(0);
-
-    const other = scripted(silent).transport;
-    const one = other.pull(pullA);
-    other.close();
-    expect((await rejection(one)).code).toBe('ERR_ABORTED');
-    expect((await rejection(other.listPeers())).code).toBe('ERR_ABORTED');
+    expect((await rejection(transport.pull(pullA))).code).toBe('ERR_ABORTED');
+    expect((await rejection(listPeers(transport))).code).toBe('ERR_ABORTED');
+    await settle();
+    expect(requests).toHaveLength(3);
   });
 
   it('at most maxInFlight requests wait at once: the next fails with ERR_TRANSPORT and is not posted', async () => {
@@ -173,9 +171,17 @@ describe('postMessageTransport: every reply is schema-checked', () => {
     const { transport } = scripted((request, post) =>
       post(ok(request, request.op === 'verify' ? { ok: true, anchor } : { anchors: [{ ...anchor, orgId: 'org-b' }] })),
     );
-    const verdict = transport.verifyMessage({ ns: NS, orgId: 'org-a', kid: 'k1', message: 'm', signature: 'AAAA' });
+    const verdict = verifyMessage(transport, { ns: NS, orgId: 'org-a', kid: 'k1', message: 'm', signature: 'AAAA' });
     expect((await rejection(verdict)).code).toBe('ERR_TRANSPORT');
-    expect((await rejection(transport.getAnchors(NS, 'org-a'))).code).toBe('ERR_TRANSPORT');
+    expect((await rejection(getPeerAnchors(transport, NS, 'org-a'))).code).toBe('ERR_TRANSPORT');
+  });
+
+  it('request() posts the op and its members under its own envelope (undefined members left out) and returns the plain result', async () => {
+    const { transport, requests } = scripted((request, post) => post(ok(request, { any: ['json', 1, null] })));
+    const members = { value: 1, missing: undefined, anchorsync: 2, id: 'forged.1', op: 'pull' };
+    expect(await transport.request('x-echo', members)).toEqual({ any: ['json', 1, null] });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toEqual({ anchorsync: 1, id: expect.stringMatching(/^[A-Za-z0-9_-]{12}\.1$/) as unknown, op: 'x-echo', value: 1 });
   });
 
   it('two clients sharing one port each take only the replies to their own ids', async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { getAnchors, getSyncState, listPackSeqs, runAnchorSync } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
+import type { StorageDriver } from '@anchorsync/core';
 import { postMessageTransport } from '../src/client.ts';
+import { pullOp, pushOp, type PullOpOptions } from '../src/ops.ts';
 import { servePostMessage, type ServePostMessageOptions } from '../src/responder.ts';
 import { channel, makePublisher, NS, onCleanup, pinned, rejection } from './helpers.ts';
 
@@ -25,10 +27,13 @@ function connect(options: Omit<ServePostMessageOptions, 'listenOn'>) {
   return { transport, responder, sent, replies, port1, port2 };
 }
 
+/** A responder serving `pull` of `storage`, as a worker serving sync would. */
+const serving = (storage: StorageDriver, options?: PullOpOptions) => connect({ ops: { pull: pullOp(storage, options) } });
+
 describe('sync over a real MessageChannel', () => {
   it('a new client receives the full set through runAnchorSync and verifies it against its pinned key', async () => {
     const pub = await makePublisher('org-a', 2);
-    const { transport } = connect({ storage: pub.storage });
+    const { transport } = serving(pub.storage);
     const client = await pinned(pub);
     const [result] = await runAnchorSync({ storage: client, transport, peers });
     expect(result).toMatchObject({ ok: true, fromSeq: 0, toSeq: 2, packsApplied: 2, added: 2 });
@@ -37,7 +42,7 @@ describe('sync over a real MessageChannel', () => {
 
   it('a client that is behind receives only the packs after its seq; an up-to-date one costs one request and no pack', async () => {
     const pub = await makePublisher('org-a', 1);
-    const { transport, sent, replies } = connect({ storage: pub.storage, refreshAfterSec: 120 });
+    const { transport, sent, replies } = serving(pub.storage, { refreshAfterSec: 120 });
     const client = await pinned(pub);
     await runAnchorSync({ storage: client, transport, peers });
 
@@ -60,7 +65,7 @@ describe('sync over a real MessageChannel', () => {
 
   it('a log longer than a page arrives over many pages, in order, each continuing with the token', async () => {
     const pub = await makePublisher('org-a', 5);
-    const { transport, sent } = connect({ storage: pub.storage, pageSize: 2 });
+    const { transport, sent } = serving(pub.storage, { pageSize: 2 });
     const client = await pinned(pub);
     const [result] = await runAnchorSync({ storage: client, transport, peers });
     expect(result).toMatchObject({ ok: true, toSeq: 5, packsApplied: 5, pages: 3 });
@@ -69,14 +74,14 @@ describe('sync over a real MessageChannel', () => {
   });
 
   it('pulling an org the responder has nothing of fails with ERR_NOT_FOUND', async () => {
-    const { transport } = connect({ storage: memoryStorage() });
+    const { transport } = serving(memoryStorage());
     expect((await rejection(transport.pull({ ns: NS, orgId: 'org-x', since: 0 }))).code).toBe('ERR_NOT_FOUND');
   });
 
   it('a relay stores a pushed pack signed by a key it pinned (idempotently) and serves it on', async () => {
     const pub = await makePublisher('org-a', 1);
     const relay = await pinned(pub);
-    const { transport } = connect({ storage: relay, acceptPush: true });
+    const { transport } = connect({ ops: { pull: pullOp(relay), push: pushOp({ storage: relay }) } });
     expect(await transport.push(pub.packs[0]!)).toEqual({ stored: true, seq: 1 });
     expect(await transport.push(pub.packs[0]!)).toEqual({ stored: false, seq: 1 });
     expect(await transport.push(await pub.publish())).toEqual({ stored: true, seq: 2 });
@@ -92,27 +97,31 @@ describe('sync over a real MessageChannel', () => {
     const stranger = await makePublisher('org-a', 1);
     const relay = await pinned(pub);
     const audit: string[] = [];
-    const { transport } = connect({ storage: relay, acceptPush: true, ctx: { audit: (e) => void audit.push(e.type) } });
+    const { transport } = connect({ ops: { push: pushOp({ storage: relay, audit: (e) => void audit.push(e.type) }) } });
     const before = await relay.list('');
     expect((await rejection(transport.push(stranger.packs[0]!))).code).toBe('ERR_PACK_SIGNATURE');
     expect(await relay.list('')).toEqual(before);
     expect(audit).toEqual(['FED_ANCHOR_SYNC_REJECT']);
   });
 
-  it('a responder not in relay mode refuses pushes with ERR_METHOD_NOT_ALLOWED and stores nothing', async () => {
+  it('a responder not serving push refuses pushes with ERR_METHOD_NOT_ALLOWED and stores nothing', async () => {
     const pub = await makePublisher('org-a', 1);
     const storage = await pinned(pub);
-    const { transport } = connect({ storage });
+    const { transport } = serving(storage);
     const before = await storage.list('');
     expect((await rejection(transport.push(pub.packs[0]!))).code).toBe('ERR_METHOD_NOT_ALLOWED');
     expect(await storage.list('')).toEqual(before);
   });
 
-  it('a push is refused before posting when the pack names no valid org, or is not plain data', async () => {
-    const { transport, sent } = connect({ storage: memoryStorage(), acceptPush: true });
+  it('a push naming no valid org is refused by the responder with ERR_INVALID_ARGUMENT; one that is not plain data or too large is never posted', async () => {
+    const storage = memoryStorage();
+    const { transport, sent } = connect({ ops: { push: pushOp({ storage }) } });
     expect((await rejection(transport.push({ ns: NS, orgId: 'bad org' }))).code).toBe('ERR_INVALID_ARGUMENT');
+    expect((await rejection(transport.push(null))).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(sent).toHaveLength(2);
     expect((await rejection(transport.push({ ns: NS, orgId: 'org-a', when: new Date() }))).code).toBe('ERR_INVALID_ARGUMENT');
     expect((await rejection(transport.push({ ns: NS, orgId: 'org-a', x: 'y'.repeat(9 * 1024 * 1024) }))).code).toBe('ERR_PACK_TOO_LARGE');
-    expect(sent).toEqual([]);
+    expect(sent).toHaveLength(2);
+    expect(await storage.list('')).toEqual([]);
   });
 });

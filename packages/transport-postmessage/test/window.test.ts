@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { getAnchors, runAnchorSync, type StorageDriver } from '@anchorsync/core';
 import { memoryStorage } from '@anchorsync/storage-memory';
 import { postMessageTransport, type MessageSource, type PortTarget, type WindowTarget } from '../src/client.ts';
+import { anchorsOp, pullOp } from '../src/ops.ts';
+import { getPeerAnchors, listPeers } from '../src/reads.ts';
 import { servePostMessage } from '../src/responder.ts';
 import { webLocksLock, type LockManagerLike } from '../src/tabs.ts';
 import { FakeWindow, makePublisher, NS, onCleanup, pinned, posts, rejection, settle } from './helpers.ts';
@@ -32,10 +34,16 @@ async function setup(allow: { allowedOrigins?: string[]; allowAnyOrigin?: boolea
   const keys = new FakeWindow(KEYS);
   const evil = new FakeWindow(EVIL);
   const storage = counting(pub.storage);
-  const responder = servePostMessage({ storage, listenOn: keys, ...allow });
+  const origins: string[] = [];
+  const ops = {
+    pull: pullOp(storage),
+    anchors: anchorsOp(storage),
+    'x-origin': (_members: Record<string, unknown>, info: { origin: string }) => (origins.push(info.origin), info.origin),
+  };
+  const responder = servePostMessage({ listenOn: keys, ops, ...allow });
   onCleanup(() => responder.stop());
   const transport = postMessageTransport({ target: keys.proxyFor(app), targetOrigin: KEYS, listenOn: app, timeoutMs: 300 });
-  return { pub, app, keys, evil, storage, responder, transport };
+  return { pub, app, keys, evil, storage, responder, transport, origins };
 }
 
 const anchorsRequest = (id: string) => ({ anchorsync: 1, id, op: 'anchors', ns: NS, orgId: 'org-a' });
@@ -78,7 +86,13 @@ describe('between windows: exact origins both ways, never "*"', () => {
     expect(storage.reads).toBe(readsBefore);
     expect(responder.stats().dropped).toBe(1);
     // The listed origin is still served.
-    expect((await transport.getAnchors(NS, 'org-a')).length).toBeGreaterThan(0);
+    expect((await getPeerAnchors(transport, NS, 'org-a')).length).toBeGreaterThan(0);
+  });
+
+  it("an application's op is told the asking window's origin", async () => {
+    const { transport, origins } = await setup();
+    expect(await transport.request('x-origin')).toBe(APP);
+    expect(origins).toEqual([APP]);
   });
 
   it('with allowAnyOrigin, any origin is answered, still to its own origin and never with "*"', async () => {
@@ -115,7 +129,7 @@ describe('between windows: exact origins both ways, never "*"', () => {
     const app = new FakeWindow(APP);
     const navigated = new FakeWindow(EVIL); // the frame now shows another origin: the browser drops our post
     const transport = postMessageTransport({ target: navigated.proxyFor(app), targetOrigin: KEYS, listenOn: app, timeoutMs: 100 });
-    expect((await rejection(transport.listPeers())).code).toBe('ERR_TIMEOUT');
+    expect((await rejection(listPeers(transport))).code).toBe('ERR_TIMEOUT');
     expect(posts.map((p) => p.targetOrigin)).toEqual([KEYS]);
   });
 });
@@ -127,8 +141,8 @@ describe('structural types', () => {
       postMessageTransport({ target: frame.contentWindow!, targetOrigin: KEYS, listenOn: w });
       postMessageTransport({ target: port });
       postMessageTransport({ target: worker });
-      servePostMessage({ storage: memoryStorage(), listenOn: w, allowedOrigins: [APP] });
-      servePostMessage({ storage: memoryStorage(), listenOn: port });
+      servePostMessage({ listenOn: w, allowedOrigins: [APP], ops: { anchors: anchorsOp(memoryStorage()) } });
+      servePostMessage({ listenOn: port, ops: { pull: pullOp(memoryStorage()) } });
       webLocksLock({ locks });
       const asTypes: [WindowTarget, PortTarget, MessageSource, LockManagerLike] = [w, port, worker, locks];
       return asTypes;

@@ -6,6 +6,7 @@
  */
 import { isAnchorSyncError } from '@anchorsync/core';
 import { postMessageTransport, type PostMessageTransport } from '@anchorsync/transport-postmessage/client';
+import { getPeerAnchors, listPeers, verifyMessage } from '@anchorsync/transport-postmessage/reads';
 import { fetchConfig, parseAppConfig } from './config.ts';
 import { onSyncClick, renderInbox, renderPeers, renderProblem, renderSync, renderVerdict } from './view.ts';
 import { parseNotice, parseSyncSummary, SYNC_OP, type InboxMessage } from './wire.ts';
@@ -69,12 +70,12 @@ async function start(): Promise<void> {
         again = false;
         if (!keys) return;
         const k = keys;
-        const { peers } = await k.listPeers();
-        renderPeers(await Promise.all(peers.map(async (p) => ({ ...p, anchors: await k.getAnchors(p.ns, p.orgId) }))));
+        const { peers } = await listPeers(k);
+        renderPeers(await Promise.all(peers.map(async (p) => ({ ...p, anchors: await getPeerAnchors(k, p.ns, p.orgId) }))));
         await Promise.all(
           inbox.map(async (m) => {
             try {
-              renderVerdict(m.id, await k.verifyMessage({ ns: m.ns, orgId: m.orgId, kid: m.kid, message: m.text, signature: m.signature }));
+              renderVerdict(m.id, await verifyMessage(k, { ns: m.ns, orgId: m.orgId, kid: m.kid, message: m.text, signature: m.signature }));
             } catch (error) {
               renderVerdict(m.id, { error: codeOf(error) });
             }
@@ -91,12 +92,12 @@ async function start(): Promise<void> {
     syncing = true;
     renderSync({ phase: 'syncing', done: 0, total: 0 });
     try {
-      const { peers } = await keys.listPeers();
+      const { peers } = await listPeers(keys);
       let packsApplied = 0;
       const failures: string[] = [];
       for (const [i, peer] of peers.entries()) {
         renderSync({ phase: 'syncing', done: i, total: peers.length });
-        const summary = parseSyncSummary(await keys.call(SYNC_OP, { ns: peer.ns, orgId: peer.orgId, force }));
+        const summary = parseSyncSummary(await keys.request(SYNC_OP, { ns: peer.ns, orgId: peer.orgId, force }));
         packsApplied += summary.packsApplied;
         if (!summary.ok) failures.push(`${summary.orgId}: ${summary.code ?? 'failed'}`);
       }

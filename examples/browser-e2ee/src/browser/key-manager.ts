@@ -9,6 +9,7 @@ import { isAnchorSyncError, listTrustAnchors, pinTrustAnchor, runAnchorSync, typ
 import { encryptedStorage } from '@anchorsync/storage-encrypted';
 import { idbStorage } from '@anchorsync/storage-idb';
 import { fetchTransport } from '@anchorsync/transport-fetch/client';
+import { anchorsOp, peersOp, verifyOp } from '@anchorsync/transport-postmessage/ops';
 import { servePostMessage } from '@anchorsync/transport-postmessage/responder';
 import { broadcastAnchorChanges, onAnchorChanges, webLocksLock } from '@anchorsync/transport-postmessage/tabs';
 import { fetchConfig, parseKeyManagerConfig, type KeyManagerConfig } from './config.ts';
@@ -36,8 +37,8 @@ async function start(config: KeyManagerConfig, tellApp: (body: Notice) => void):
   const audit = broadcastAnchorChanges();
   onAnchorChanges((change) => tellApp({ type: 'anchors-changed', ...change }));
 
-  const sync = async (params: Record<string, unknown>): Promise<SyncSummary> => {
-    const { ns, orgId, force } = parseSyncParams(params);
+  const sync = async (members: Record<string, unknown>): Promise<SyncSummary> => {
+    const { ns, orgId, force } = parseSyncParams(members);
     const transport = transports.get(`${ns}:${orgId}`);
     // Only peers from our own config: the app cannot point the store at a server of its choosing.
     if (!transport) return { ns, orgId, ok: false, skipped: false, fromSeq: 0, toSeq: 0, packsApplied: 0, code: 'ERR_NOT_FOUND' };
@@ -49,12 +50,10 @@ async function start(config: KeyManagerConfig, tellApp: (body: Notice) => void):
   };
 
   const responder = servePostMessage({
-    storage,
     listenOn: window,
     allowedOrigins: config.appOrigins,
-    // The app asks about keys; it has no use for packs, so `pull` is not served.
-    ops: ['verify', 'peers', 'anchors', 'sync-state'],
-    extensions: { [SYNC_OP]: async (params) => ({ ...(await sync(params)) }) },
+    // What the app asks: verdicts, the peer table, and a sync now. It has no use for packs, so `pull` is not served.
+    ops: { verify: verifyOp(storage), peers: peersOp(storage), anchors: anchorsOp(storage), [SYNC_OP]: sync },
     onError: (error) => console.error('key manager:', error),
   });
   // For devtools and the browser tests: what the responder answered and dropped.

@@ -1,12 +1,12 @@
 /**
- * What the app and the key manager say to each other beyond the built-in
- * postMessage ops: the `x-sync` extension op (sync one peer now) and two
+ * What the app and the key manager say to each other beyond the protocol's
+ * postMessage ops: the app's own `x-sync` op (sync one peer now) and two
  * notices the key manager posts to its parent (`ready`, `anchors-changed`).
  * Both sides check everything they receive against these shapes.
  */
 import { AnchorSyncError, validateId } from '@anchorsync/core';
 
-/** The extension op that syncs one configured peer. */
+/** The application's op that syncs one configured peer: members `ns`, `orgId`, `force?`. */
 export const SYNC_OP = 'x-sync';
 
 /** Marks the example's own notices apart from the protocol's messages. */
@@ -58,13 +58,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const seq = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /**
- * The key manager's side: checks `x-sync` params from the app.
+ * The key manager's side: checks the members of an `x-sync` request from
+ * the app, strictly, as the protocol's own ops check theirs.
  *
  * @throws {AnchorSyncError} `ERR_INVALID_ARGUMENT`, which the responder answers as such.
  */
-export function parseSyncParams(params: Record<string, unknown>): SyncParams {
-  if (params.force !== undefined && typeof params.force !== 'boolean') throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'force must be a boolean');
-  return { ns: validateId(params.ns, 'ns'), orgId: validateId(params.orgId, 'orgId'), force: params.force === true };
+export function parseSyncParams(members: Record<string, unknown>): SyncParams {
+  if (Object.keys(members).some((name) => name !== 'ns' && name !== 'orgId' && name !== 'force')) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'x-sync takes only ns, orgId and force');
+  if (members.force !== undefined && typeof members.force !== 'boolean') throw new AnchorSyncError('ERR_INVALID_ARGUMENT', 'force must be a boolean');
+  return { ns: validateId(members.ns, 'ns'), orgId: validateId(members.orgId, 'orgId'), force: members.force === true };
 }
 
 /**
