@@ -54,15 +54,6 @@ export const WAIVERS: Readonly<Record<string, { ceiling: number; reason: string 
     reason:
       'the libraries alone (noble-ed25519 verify + @noble/hashes SHA-512 and SHA-256, the first "reference" row) are 7.88 KB; validation, base64url and errors add 3.6 KB. SHA-256 costs 0.98 KB (6.90 KB without it) and halves the pure-JS verify time; a trust library keeps the audited hashes',
   },
-  '@anchorsync/transport-postmessage/client': {
-    ceiling: 2_870,
-    reason:
-      '2.73 KB: request machinery for windows and ports (exact origins, timeouts, aborts, in-flight bound), the bounded plain-JSON walk, and strict checks of the replies of six ops. 2.5 KB with every message removed, about 2.0 KB as a bare Transport without the UI reads: 2 KB needs a different API, not trimming',
-  },
-  '@anchorsync/transport-postmessage/responder': {
-    ceiling: 3_110,
-    reason: '2.96 KB: origin checks and flood bounds, the bounded plain-JSON walk, strict schemas of six ops, the ops on core, and checked options',
-  },
 };
 
 /** The sync engine an application imports: run, apply, publish, plan, pin, keys, lookup. */
