@@ -8,7 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToB64u, isAnchorSyncError, mergeAnchors, type Anchor } from '@anchorsync/core';
+import { bytesToB64u, isAnchorSyncError, mergeAnchors, validatePack, type Anchor } from '@anchorsync/core';
+import { validPackSigningBytes } from '../../packages/core/src/canonical.ts';
 import { explainAnchor, quickAnchor } from '../../packages/core/src/validate.ts';
 
 const kidArb = fc.stringMatching(/^[A-Za-z0-9._~@+-]{1,8}$/);
@@ -80,12 +81,16 @@ describe('the straight-line anchor check', () => {
     fc.integer(),
     fc.constantFrom(null, undefined, true, [], {}),
   );
-  const mutated = fc.tuple(fc.constantFrom('set', 'delete', 'add', 'proto', 'array'), fc.constantFrom(...members), odd).map(([how, member, value]) => {
+  const mutated = fc.tuple(fc.constantFrom('set', 'delete', 'add', 'hidden', 'proto', 'array'), fc.constantFrom(...members), odd).map(([how, member, value]) => {
     const a: Record<string, unknown> = { ...good };
     if (how === 'set') a[member] = value;
     else if (how === 'delete') delete a[member];
     else if (how === 'add') a.extra = value;
-    else if (how === 'proto') return Object.assign(Object.create({ [member]: good[member as keyof typeof good] }) as object, { ...a, [member]: undefined });
+    else if (how === 'hidden') {
+      // An unknown member beside a required one made non-enumerable: the own-member count must still see it.
+      a.extra = value;
+      Object.defineProperty(a, member, { enumerable: false });
+    } else if (how === 'proto') return Object.assign(Object.create({ [member]: good[member as keyof typeof good] }) as object, { ...a, [member]: undefined });
     else return Object.values(a);
     return a;
   });
@@ -111,5 +116,39 @@ describe('the straight-line anchor check', () => {
       { numRuns: 5_000, seed: 99 },
     );
     expect(accepted).toBeGreaterThan(300);
+  });
+});
+
+describe('packs with hidden members, and writer misuse', () => {
+  const pack = () => ({
+    v: 1,
+    ns: 'prod',
+    orgId: 'org-a',
+    seq: 1,
+    issuedAt: '2026-11-25T00:00:00.000Z',
+    expiresAt: '2026-12-02T00:00:00.000Z',
+    anchors: [{ orgId: 'org-a', kid: 'k1', pubB64u: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', status: 'ACTIVE', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' }],
+    sig: [] as unknown[],
+  });
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return isAnchorSyncError(e) ? e.code : 'untyped';
+    }
+  };
+
+  it('an unknown member is refused even when a required member is made non-enumerable to keep the count', () => {
+    const p: Record<string, unknown> = { ...pack(), bogus: 1 };
+    Object.defineProperty(p, 'sig', { enumerable: false });
+    expect(codeOf(() => validatePack(p))).toBe('ERR_PACK_SCHEMA');
+    expect(codeOf(() => validatePack(pack()))).toBeUndefined();
+  });
+
+  it('the concatenating writer refuses a validated pack changed afterwards to hold non-ASCII text, instead of cutting its bytes', () => {
+    const validated = validatePack(pack());
+    (validated.anchors[0] as { kid: string }).kid = 'k\u00e9';
+    expect(codeOf(() => validPackSigningBytes(validated))).toBe('ERR_INTERNAL');
   });
 });

@@ -44,20 +44,27 @@ type StoredAnchor = [kid: string, pubB64u: string, status: string, createdAt: st
 export async function getAnchorRecord(storage: StorageDriver, ns: string, orgId: string): Promise<AnchorRecord> {
   const raw = await guarded('get', () => storage.get(keys.anchors(validateId(ns, 'ns'), validateId(orgId, 'orgId'))));
   if (raw === undefined) return { anchors: [] };
-  if (Array.isArray(raw)) return { anchors: validateStoredAnchors(raw) };
+  if (Array.isArray(raw)) return { anchors: ownAnchors(validateStoredAnchors(raw), orgId) };
   const r = raw as { v?: unknown; seq?: unknown; hash?: unknown; anchors?: unknown };
   if (typeof r !== 'object' || r === null || (r.v !== 1 && r.v !== 2) || Object.keys(r).length !== 4 || !Array.isArray(r.anchors)) {
     throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId} are neither a list nor a v1 or v2 record`);
   }
   // The position is checked by the same rules as a sync state's.
   const position = validateSyncState({ ns, orgId, seq: r.seq, hash: r.hash, issuedAt: EPOCH, expiresAt: EPOCH, lastSyncAt: EPOCH });
-  // v1 (still read) kept whole anchor objects; v2 keeps tuples.
-  const list = r.v === 1 ? r.anchors : r.anchors.map((t: unknown) => fromTuple(t, orgId));
-  return { seq: position.seq, hash: position.hash, anchors: validateStoredAnchors(list) };
+  // v1 (still read) kept whole anchor objects; v2 keeps tuples only.
+  const list = r.v === 1 ? r.anchors : r.anchors.map((t: unknown, i: number) => fromTuple(t, orgId, i));
+  return { seq: position.seq, hash: position.hash, anchors: ownAnchors(validateStoredAnchors(list), orgId) };
 }
 
-function fromTuple(t: unknown, orgId: string): unknown {
-  if (!Array.isArray(t) || t.length !== 5) return t;
+/** `anchors`, once each is known to be of `orgId`: another org's key must never answer for this one. */
+function ownAnchors(anchors: Anchor[], orgId: string): Anchor[] {
+  const foreign = anchors.find((a) => a.orgId !== orgId);
+  if (foreign) throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId} hold ${foreign.kid} of ${foreign.orgId}`);
+  return anchors;
+}
+
+function fromTuple(t: unknown, orgId: string, index: number): unknown {
+  if (!Array.isArray(t) || t.length !== 5) throw new AnchorSyncError('ERR_STORAGE_CORRUPT', `stored anchors of ${orgId}: entry ${index} is not a v2 tuple`);
   const [kid, pubB64u, status, createdAt, updatedAt] = t as StoredAnchor;
   return { orgId, kid, pubB64u, status, createdAt, updatedAt };
 }
@@ -86,6 +93,8 @@ export async function writeAnchorRecord(storage: StorageDriver, ns: string, orgI
  */
 export async function setAnchors(storage: StorageDriver, ns: string, orgId: string, anchors: readonly Anchor[]): Promise<void> {
   const checked = validateStoredAnchors(anchors);
+  const foreign = checked.find((a) => a.orgId !== orgId);
+  if (foreign) throw new AnchorSyncError('ERR_INVALID_ARGUMENT', `anchor ${foreign.kid} is of ${foreign.orgId}, not ${orgId}`);
   const sorted = [...checked].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   await guarded('set', () => storage.set(keys.anchors(validateId(ns, 'ns'), validateId(orgId, 'orgId')), sorted as unknown as JsonValue));
 }

@@ -78,8 +78,12 @@ export function validPackSigningBytes(pack: AnchorPack): Uint8Array {
   for (const piece of pieces) length += piece.length;
   const bytes = new Uint8Array(length);
   let at = 0;
-  for (const piece of pieces) at += encodeInto(piece, bytes.subarray(at));
-  if (at !== length) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack has non-ASCII text');
+  for (const piece of pieces) {
+    const { read, written } = encodeInto(piece, bytes.subarray(at));
+    // Any non-ASCII character (written as more than one byte) would shift or cut what follows.
+    if (read !== piece.length || written !== piece.length) throw new AnchorSyncError('ERR_INTERNAL', 'a validated pack has non-ASCII text');
+    at += written;
+  }
   return bytes;
 }
 

@@ -95,7 +95,7 @@ export function isB64uOfLength(text: string, byteLength: number): boolean {
   return len === 0 || (decodeTable()[text.charCodeAt(len - 1)]! & ((1 << spare) - 1)) === 0;
 }
 
-let encoder: { encode(input?: string): Uint8Array; encodeInto(input: string, dest: Uint8Array): { written: number } } | undefined;
+let encoder: { encode(input?: string): Uint8Array; encodeInto(input: string, dest: Uint8Array): { read: number; written: number } } | undefined;
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {
@@ -103,10 +103,10 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Writes the UTF-8 bytes of `text` into `dest` (as many as fit) and returns how many were written. */
-export function encodeInto(text: string, dest: Uint8Array): number {
+/** Writes the UTF-8 bytes of `text` into `dest` (as many whole characters as fit): UTF-16 units read, bytes written. */
+export function encodeInto(text: string, dest: Uint8Array): { read: number; written: number } {
   encoder ??= new TextEncoder();
-  return encoder.encodeInto(text, dest).written;
+  return encoder.encodeInto(text, dest);
 }
 
 /** Constant-shape byte comparison (length, then every byte). */

@@ -10,7 +10,16 @@ export { parseTimestamp, formatTimestamp, systemClock, type Clock } from './time
 export { canonicalJson, packSigningBytes, packSignatureMessage, packHash } from './canonical.ts';
 export { packDigest } from './hash.ts';
 export * from './ed25519.ts';
-export * from './validate.ts';
+export {
+  validatePack,
+  validateAnchor,
+  validateStoredAnchors,
+  validateSyncState,
+  validateSignerRecord,
+  validateTrustAnchor,
+  validateId,
+  type PackLimits,
+} from './validate.ts';
 export { keys as storageKeys, type StorageDriver, type JsonValue } from './storage.ts';
 export * from './anchor-registry.ts';
 export * from './signer-registry.ts';

@@ -211,9 +211,20 @@ export async function verifyPeerMessage(
   const publicKey = b64uToBytes(anchor.pubB64u);
   if (!publicKey || !isValidPublicKey(publicKey)) return { ok: false, reason: 'BAD_KEY', anchor };
   const message = typeof input.message === 'string' ? utf8(input.message) : input.message;
+  // The SDK's own signed bytes (pack signatures) start with `anchorsync/`: such a
+  // signature is never a message from the peer, whatever it covers.
+  if (startsWithReserved(message)) return { ok: false, reason: 'BAD_SIGNATURE', anchor };
 
   const outcome = ed25519VerifyDetailed(signature, message, publicKey);
   if (outcome.ok) return { ok: true, anchor };
   const reason = outcome.reason === 'BAD_KEY' || outcome.reason === 'WEAK_KEY' ? 'BAD_KEY' : 'BAD_SIGNATURE';
   return { ok: false, reason, anchor };
+}
+
+/** `anchorsync/` in ASCII: the prefix of everything the SDK itself signs. */
+const RESERVED = [97, 110, 99, 104, 111, 114, 115, 121, 110, 99, 47];
+
+function startsWithReserved(message: Uint8Array): boolean {
+  if (!(message instanceof Uint8Array) || message.length < RESERVED.length) return false;
+  return RESERVED.every((byte, i) => message[i] === byte);
 }

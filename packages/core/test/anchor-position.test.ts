@@ -1,7 +1,7 @@
 // The anchors record carries the log position it reflects, so a store whose
 // keys disagree (a lagging replica, a partial restore) is never merged onto.
 import { describe, expect, it } from 'vitest';
-import { getAnchors, isAnchorSyncError, getSyncState, loopbackTransport, runAnchorSync, storageKeys, type JsonValue } from '@anchorsync/core';
+import { getAnchors, isAnchorSyncError, setAnchors, getSyncState, loopbackTransport, runAnchorSync, storageKeys, type JsonValue } from '@anchorsync/core';
 import { makeClient, makeOrg, NS, snapshot, testClock } from './helpers.ts';
 
 async function scenario() {
@@ -79,5 +79,26 @@ describe('anchors record position', () => {
     expect(result).toMatchObject({ ok: true, fromSeq: 1, toSeq: 2 });
     expect((await getSyncState(client.storage, NS, 'org-a'))?.seq).toBe(2);
     expect((await getAnchors(client.storage, NS, 'org-a')).find((a) => a.kid === 'k2')?.status).toBe('REVOKED');
+  });
+
+  it('anchors of another org are refused: setAnchors says ERR_INVALID_ARGUMENT, a stored record holding one is ERR_STORAGE_CORRUPT, and an apply onto it writes nothing', async () => {
+    const { org, client, sync } = await scenario();
+    const mine = await getAnchors(client.storage, NS, 'org-a');
+    const foreign = { ...mine[0]!, orgId: 'org-b', kid: 'zz-foreign' };
+    const before = await snapshot(client.storage);
+    await expect(setAnchors(client.storage, NS, 'org-a', [...mine, foreign])).rejects.toSatisfy((e) => isAnchorSyncError(e, 'ERR_INVALID_ARGUMENT'));
+    expect(await snapshot(client.storage)).toEqual(before);
+
+    const v2 = (await client.storage.get(storageKeys.anchors(NS, 'org-a'))) as { seq: number; hash: string };
+    for (const record of [[...mine, foreign], { v: 1, seq: v2.seq, hash: v2.hash, anchors: [...mine, foreign] }, { ...v2, v: 2, anchors: [foreign] }]) {
+      await client.storage.set(storageKeys.anchors(NS, 'org-a'), record as unknown as JsonValue);
+      await expect(getAnchors(client.storage, NS, 'org-a')).rejects.toSatisfy((e) => isAnchorSyncError(e, 'ERR_STORAGE_CORRUPT'));
+    }
+    await org.addSigner('k3');
+    await org.publish();
+    const held = await snapshot(client.storage);
+    const [result] = await sync();
+    expect(result).toMatchObject({ ok: false, rejected: { code: 'ERR_STORAGE_CORRUPT' } });
+    expect(await snapshot(client.storage)).toEqual(held);
   });
 });

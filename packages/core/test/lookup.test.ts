@@ -7,6 +7,7 @@ import {
   generateKeyPair,
   getSignerSecret,
   isAnchorSyncError,
+  packSignatureMessage,
   setAnchors,
   setSyncState,
   utf8,
@@ -199,6 +200,19 @@ describe('verifyPeerMessage', () => {
     expect(v1).toMatchObject({ ok: true, anchor: { kid: 'k-signer' } });
     const v2 = await verifyPeerMessage(storage, { ...base, kid: 'k-signer', message: utf8(message), signature: sig }, { now: NOW });
     expect(v2.ok).toBe(true);
+  });
+
+  it('a pack signature (or anything the SDK itself signs, "anchorsync/..." bytes) never verifies as a message from the peer', async () => {
+    const { storage, secret } = await withSigner();
+    const packMessage = packSignatureMessage(new Uint8Array(32).fill(7));
+    const asMessage = await verifyPeerMessage(storage, { ...base, kid: 'k-signer', message: packMessage, signature: ed25519Sign(packMessage, secret) }, { now: NOW });
+    expect(asMessage).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    const text = 'anchorsync/anything';
+    const asText = await verifyPeerMessage(storage, { ...base, kid: 'k-signer', message: text, signature: ed25519Sign(utf8(text), secret) }, { now: NOW });
+    expect(asText).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+    // The same key's signature over ordinary bytes still verifies.
+    const plain = 'anchorsync is a library';
+    expect((await verifyPeerMessage(storage, { ...base, kid: 'k-signer', message: plain, signature: ed25519Sign(utf8(plain), secret) }, { now: NOW })).ok).toBe(true);
   });
 
   it('a tampered message is BAD_SIGNATURE', async () => {
