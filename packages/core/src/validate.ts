@@ -32,7 +32,7 @@ function hasAll(obj: Obj, members: readonly string[]): boolean {
 export function quickAnchor(value: unknown): Anchor | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const a = value as Obj;
-  if (Reflect.ownKeys(a).length !== 6 || !hasAll(a, ANCHOR_MEMBERS)) return undefined;
+  if (Object.getOwnPropertyNames(a).length !== 6 || !hasAll(a, ANCHOR_MEMBERS)) return undefined;
   const { orgId, kid, pubB64u, status, createdAt, updatedAt } = a;
   if (
     typeof orgId !== 'string' || orgId.length === 0 || orgId.length > MAX_ID_LENGTH || !ID.test(orgId) ||
@@ -70,7 +70,7 @@ class Checker {
     const obj = value as Obj;
     // The common case in one check per member: as many own members (hidden ones
     // too) as required, each of them there, so none is unknown.
-    if (Reflect.ownKeys(obj).length === members.length && hasAll(obj, members)) return obj;
+    if (Object.getOwnPropertyNames(obj).length === members.length && hasAll(obj, members)) return obj;
     const own = Object.keys(obj);
     let required = 0;
     for (const key of own) {
