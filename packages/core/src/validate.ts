@@ -118,9 +118,6 @@ class Checker {
     return value as AnchorStatus;
   }
 
-  /** Member paths of the anchors this checker checks, built once. */
-  private paths: Record<string, string> | undefined;
-
   /** One anchor at `path` (e.g. `pack.anchors[]`, the same for every element). */
   anchor(value: unknown, path: string): Anchor {
     return quickAnchor(value) ?? this.explainAnchor(value, path);
@@ -128,16 +125,14 @@ class Checker {
 
   /** The anchor checks one by one, for the message of the first that fails. */
   explainAnchor(value: unknown, path: string): Anchor {
-    const at = (this.paths ??= Object.fromEntries(ANCHOR_MEMBERS.map((m) => [m, `${path}.${m}`])));
     const a = this.object(value, path, ANCHOR_MEMBERS);
-    const orgId = this.id(a.orgId, at.orgId!);
-    const kid = this.id(a.kid, at.kid!);
-    const pubB64u = this.b64u(a.pubB64u, at.pubB64u!, 32);
-    const status = this.status(a.status, at.status!);
-    const createdAt = this.timestamp(a.createdAt, at.createdAt!);
-    // A key never updated has both times equal: the same text, already checked.
-    const updatedAt = a.updatedAt === createdAt ? createdAt : this.timestamp(a.updatedAt, at.updatedAt!);
-    if (updatedAt < createdAt) this.fail(at.updatedAt!, 'is before createdAt');
+    const orgId = this.id(a.orgId, `${path}.orgId`);
+    const kid = this.id(a.kid, `${path}.kid`);
+    const pubB64u = this.b64u(a.pubB64u, `${path}.pubB64u`, 32);
+    const status = this.status(a.status, `${path}.status`);
+    const createdAt = this.timestamp(a.createdAt, `${path}.createdAt`);
+    const updatedAt = this.timestamp(a.updatedAt, `${path}.updatedAt`);
+    if (updatedAt < createdAt) this.fail(`${path}.updatedAt`, 'is before createdAt');
     // Members in RFC 8785 order, so a pack's canonical bytes need no reordered copy (fast-canonical.ts).
     return { createdAt, kid, orgId, pubB64u, status, updatedAt };
   }
